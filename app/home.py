@@ -1,0 +1,98 @@
+"""Where Satchel keeps its files, and which files are Satchel's.
+
+Everything lives under one home folder, created with mode 0700: the key file and the
+SQLCipher database with its journals. Their names say nothing about what they hold.
+The home comes from `--home`, else `SATCHEL_HOME`, else the platform's user data folder
+(platformdirs), so tests and portable installs can point anywhere.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import platformdirs
+
+from app.errors import DiskFull, HomeUnusable
+from crypto.secure import TEMP_PREFIX
+
+KEY_NAME = "key"
+DB_NAME = "data"
+DB_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def default_home() -> Path:
+    env = os.environ.get("SATCHEL_HOME")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("Satchel", appauthor=False, roaming=False))
+
+
+class Home:
+    """The home folder and the names of every file Satchel may write in it."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_home()
+
+    @property
+    def key_path(self) -> Path:
+        return self.path / KEY_NAME
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_NAME
+
+    def db_side_paths(self) -> list[Path]:
+        return [self.path / (DB_NAME + s) for s in DB_SIDE_SUFFIXES]
+
+    def temp_paths(self) -> list[Path]:
+        try:
+            return [p for p in self.path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+        except OSError:
+            return []
+
+    def owned_paths(self) -> list[Path]:
+        """Every path Satchel may have written, key file first."""
+        return [self.key_path, *self.temp_paths(), self.db_path, *self.db_side_paths()]
+
+    def has_vault(self) -> bool:
+        return self.key_path.exists() or self.db_path.exists()
+
+    def check_usable(self) -> None:
+        """Raise HomeUnusable unless the home is (or can become) a writable folder."""
+        p = self.path
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise HomeUnusable(f"Satchel cannot use the folder {p}: {exc.strerror}.") from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise HomeUnusable(f"Satchel's home {p} is a file, not a folder.")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise HomeUnusable(f"Satchel cannot write to the folder {p}.")
+
+    def ensure(self) -> None:
+        """Create the home folder (0700) if needed, after check_usable."""
+        self.check_usable()
+        try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise os_error(exc, self.path) from None
+        try:
+            os.chmod(self.path, 0o700)
+        except OSError:
+            pass
+
+
+def os_error(exc: OSError, path: Path) -> Exception:
+    """Turn an OSError into the one-sentence error a user can act on."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull("The disk is full; nothing was changed.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return HomeUnusable(f"Satchel cannot write to the folder {path}.")
+    if exc.errno == errno.ENOTDIR:
+        return HomeUnusable(f"Satchel's home {path} is not a folder.")
+    return HomeUnusable(f"Satchel cannot use the folder {path}: {exc.strerror}.")

@@ -1,0 +1,220 @@
+"""Reading the library out of the vault: packs, their outlines, pages and media.
+
+The facade the command line and the desktop app share; neither writes SQL. Everything
+returned here came from a pack that was verified before import, but it is still text
+from outside: callers show titles as plain text and pages through app.markdown.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from app.vault import Vault
+
+RTL_LANGUAGES = {"ar", "arb", "fa", "pes", "ur", "he", "iw", "ug", "ps", "sd", "ckb", "dv", "yi"}
+MAX_MEDIA_BYTES = 256 * 1024 * 1024
+
+
+def direction(language: str) -> str:
+    """'rtl' for languages written right to left (by BCP 47 primary subtag or script)."""
+    parts = language.replace("_", "-").split("-")
+    primary = parts[0].lower()
+    scripts = {p.lower() for p in parts[1:]}
+    if scripts & {"arab", "hebr", "thaa", "syrc", "nkoo"}:
+        return "rtl"
+    if scripts & {"latn", "cyrl"}:
+        return "ltr"
+    return "rtl" if primary in RTL_LANGUAGES else "ltr"
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    id: str
+    version: int
+    title: str
+    language: str
+    kind: str
+    signer: str
+    signer_name: str
+    trust_source: str
+    sample: bool
+    imported_at: int
+    size: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PageRef:
+    path: str
+    title: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    pages: list[PageRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    pack_id: str
+    path: str
+    title: str
+    kind: str
+    markdown: str
+    language: str
+
+    @property
+    def direction(self) -> str:
+        return direction(self.language)
+
+
+_PACK_COLUMNS = (
+    "id, version, title, language, kind, signer, signer_name, trust_source, sample, imported_at, size"
+)
+
+
+def _pack(row: tuple[Any, ...]) -> PackInfo:
+    return PackInfo(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8]),
+                    row[9], row[10])
+
+
+def list_packs(vault: Vault) -> list[PackInfo]:
+    with vault.lock:
+        rows = vault.conn.execute(
+            f"SELECT {_PACK_COLUMNS} FROM packs ORDER BY language, kind, title, id"
+        ).fetchall()
+    return [_pack(r) for r in rows]
+
+
+def get_pack(vault: Vault, pack_id: str) -> PackInfo | None:
+    with vault.lock:
+        row = vault.conn.execute(f"SELECT {_PACK_COLUMNS} FROM packs WHERE id = ?", (pack_id,)).fetchone()
+    return _pack(row) if row else None
+
+
+def pack_outline(vault: Vault, pack_id: str) -> list[Chapter]:
+    with vault.lock:
+        chapters = vault.conn.execute(
+            "SELECT id, title FROM chapters WHERE pack_id = ? ORDER BY seq", (pack_id,)
+        ).fetchall()
+        pages = vault.conn.execute(
+            "SELECT chapter_id, path, title, kind FROM pages WHERE pack_id = ? ORDER BY seq", (pack_id,)
+        ).fetchall()
+    by_chapter: dict[int, list[PageRef]] = {}
+    for chapter_id, path, title, kind in pages:
+        by_chapter.setdefault(chapter_id, []).append(PageRef(path, title, kind))
+    return [Chapter(title, by_chapter.get(cid, [])) for cid, title in chapters]
+
+
+def page_paths(vault: Vault, pack_id: str) -> list[str]:
+    """Every page of a pack in reading order (for previous / next)."""
+    with vault.lock:
+        rows = vault.conn.execute(
+            "SELECT path FROM pages WHERE pack_id = ? ORDER BY seq", (pack_id,)
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def get_page(vault: Vault, pack_id: str, path: str) -> Page | None:
+    with vault.lock:
+        row = vault.conn.execute(
+            "SELECT p.title, p.kind, p.markdown, k.language FROM pages p JOIN packs k ON k.id = p.pack_id "
+            "WHERE p.pack_id = ? AND p.path = ?",
+            (pack_id, path),
+        ).fetchone()
+    if row is None:
+        return None
+    return Page(pack_id, path, row[0], row[1], row[2], row[3])
+
+
+class PackBlobReader(io.RawIOBase):
+    """A seekable, read-only file over a pack's original bytes, kept in the vault in chunks."""
+
+    def __init__(self, vault: Vault, pack_id: str) -> None:
+        super().__init__()
+        self._vault = vault
+        self._pack_id = pack_id
+        with vault.lock:
+            rows = vault.conn.execute(
+                "SELECT seq, length(data) FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)
+            ).fetchall()
+        self._chunks = [(seq, size) for seq, size in rows]
+        self._starts: list[int] = []
+        total = 0
+        for _, size in self._chunks:
+            self._starts.append(total)
+            total += size
+        self._size = total
+        self._pos = 0
+        self._cache: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def _chunk(self, index: int) -> bytes:
+        if self._cache and self._cache[0] == index:
+            return self._cache[1]
+        seq = self._chunks[index][0]
+        with self._vault.lock:
+            row = self._vault.conn.execute(
+                "SELECT data FROM pack_chunks WHERE pack_id = ? AND seq = ?", (self._pack_id, seq)
+            ).fetchone()
+        data = bytes(row[0]) if row else b""
+        self._cache = (index, data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pos >= self._size:
+            return 0
+        import bisect
+
+        index = bisect.bisect_right(self._starts, self._pos) - 1
+        data = self._chunk(index)
+        offset = self._pos - self._starts[index]
+        n = min(len(buffer), len(data) - offset)
+        buffer[:n] = data[offset:offset + n]
+        self._pos += n
+        return n
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+
+def pack_bytes_reader(vault: Vault, pack_id: str) -> io.BufferedReader:
+    """The original signed pack, exactly as imported (for re-sharing on a USB stick)."""
+    return io.BufferedReader(PackBlobReader(vault, pack_id), buffer_size=1 << 20)
+
+
+def read_media(vault: Vault, pack_id: str, path: str, limit: int = MAX_MEDIA_BYTES) -> bytes | None:
+    """A media file of a pack, read from the stored signed pack (None if absent or too big)."""
+    with vault.lock:
+        row = vault.conn.execute(
+            "SELECT size FROM media WHERE pack_id = ? AND path = ?", (pack_id, path)
+        ).fetchone()
+    if row is None or row[0] > limit:
+        return None
+    with zipfile.ZipFile(pack_bytes_reader(vault, pack_id)) as archive:
+        try:
+            with archive.open(path) as member:
+                return member.read(limit + 1)[:limit]
+        except KeyError:
+            return None

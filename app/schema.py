@@ -1,0 +1,135 @@
+"""The vault's schema and its migrations.
+
+`PRAGMA user_version` holds the schema version. MIGRATIONS[i] takes a database from
+version i to i + 1; every step runs inside one transaction, so a crash mid-migration
+leaves the previous version intact. Never edit a released step: add a new one, and a
+test that migrates from every earlier version (tests/app/test_schema.py).
+"""
+
+from __future__ import annotations
+
+# The tokenizer must match app.textindex.FTS_TOKENIZE at the time the step was written;
+# a later change of tokenizer gets its own migration that rebuilds the index.
+_FTS_TOKENIZE_V2 = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* Co'"
+
+MIGRATIONS: list[str] = [
+    # 0 -> 1: settings that could say something about the user live inside the vault.
+    """
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 1 -> 2: the library (packs, their original signed bytes, pages, media), its search
+    # index, and trust (keys trusted by hand, the newest trust list, version floors).
+    f"""
+    CREATE TABLE packs (
+        id            TEXT PRIMARY KEY,
+        version       INTEGER NOT NULL,
+        title         TEXT NOT NULL,
+        language      TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        signer        TEXT NOT NULL,
+        signer_name   TEXT NOT NULL DEFAULT '',
+        trust_source  TEXT NOT NULL,
+        sample        INTEGER NOT NULL DEFAULT 0,
+        manifest      BLOB NOT NULL,
+        signature     TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        imported_at   INTEGER NOT NULL
+    );
+    CREATE TABLE pack_chunks (
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        seq     INTEGER NOT NULL,
+        data    BLOB NOT NULL,
+        UNIQUE (pack_id, seq)
+    );
+    CREATE TABLE chapters (
+        id      INTEGER PRIMARY KEY,
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        seq     INTEGER NOT NULL,
+        title   TEXT NOT NULL
+    );
+    CREATE TABLE pages (
+        id         INTEGER PRIMARY KEY,
+        pack_id    TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        path       TEXT NOT NULL,
+        chapter_id INTEGER REFERENCES chapters(id) ON DELETE CASCADE,
+        seq        INTEGER NOT NULL,
+        title      TEXT NOT NULL,
+        kind       TEXT NOT NULL DEFAULT 'page',
+        markdown   TEXT NOT NULL,
+        UNIQUE (pack_id, path)
+    );
+    CREATE TABLE media (
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        path    TEXT NOT NULL,
+        size    INTEGER NOT NULL,
+        sha256  TEXT NOT NULL,
+        PRIMARY KEY (pack_id, path)
+    );
+    CREATE VIRTUAL TABLE page_search USING fts5(
+        title, body, content='', contentless_delete=1,
+        tokenize="{_FTS_TOKENIZE_V2}"
+    );
+    CREATE TABLE trusted_keys (
+        key_id     TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        name       TEXT NOT NULL DEFAULT '',
+        added_at   INTEGER NOT NULL
+    );
+    CREATE TABLE trust_list (
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        version   INTEGER NOT NULL,
+        document  BLOB NOT NULL,
+        signature TEXT NOT NULL
+    );
+    CREATE TABLE version_floors (
+        subject TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        key_id  TEXT
+    );
+    """,
+    # 2 -> 3: study: progress, quiz answers, bookmarks, notes, reading position. Keyed
+    # by (pack id, page path) so they survive a pack's update to a newer version.
+    """
+    CREATE TABLE progress (
+        pack_id    TEXT NOT NULL,
+        page_path  TEXT NOT NULL,
+        visited_at INTEGER NOT NULL,
+        completed  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (pack_id, page_path)
+    );
+    CREATE TABLE quiz_answers (
+        pack_id     TEXT NOT NULL,
+        page_path   TEXT NOT NULL,
+        question    INTEGER NOT NULL,
+        answer      TEXT NOT NULL,
+        correct     INTEGER NOT NULL,
+        answered_at INTEGER NOT NULL,
+        PRIMARY KEY (pack_id, page_path, question)
+    );
+    CREATE TABLE bookmarks (
+        pack_id    TEXT NOT NULL,
+        page_path  TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (pack_id, page_path)
+    );
+    CREATE TABLE notes (
+        pack_id    TEXT NOT NULL,
+        page_path  TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (pack_id, page_path)
+    );
+    CREATE TABLE reading_position (
+        pack_id    TEXT PRIMARY KEY,
+        page_path  TEXT NOT NULL,
+        scroll     REAL NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,567 @@
+"""Multilingual text normalisation and tokenisation for Satchel's FTS5 search index.
+
+FTS5's own tokenizers cannot search scripts written without spaces (a two-character
+Chinese word such as 自由 is found in none of the pages that contain it), so Satchel
+tokenises in Python and hands FTS5 text that is already split into tokens.
+
+Guarantees:
+
+* ``index_text`` and ``match_query`` apply the same normalisation (NFKC, case folding,
+  removal of Latin/Greek/Cyrillic diacritics, Arabic harakat and Hebrew points, folding
+  of Arabic/Persian letter variants and of every decimal digit to ASCII). Combining
+  marks that carry meaning in Indic and Southeast Asian scripts (Devanagari, Tamil,
+  Thai, Khmer, Myanmar, Tibetan vowel signs, Japanese voicing marks) are kept.
+* Words are matched by prefix. For Arabic-script words the index also holds the word
+  without an attached article or conjunction (والحرية is found by الحرية and حرية).
+* ``index_text`` returns tokens separated by single ASCII spaces; tokens hold only
+  letters, marks, numbers (and the Tibetan tsheg), never whitespace, control or format
+  characters, so with ``tokenize=FTS_TOKENIZE`` FTS5 splits exactly where we put spaces.
+* Scripts written without spaces (Han with Hiragana and Katakana, Hangul, Thai, Lao,
+  Khmer, Myanmar, Tibetan) are indexed as overlapping character bigrams plus the last
+  character of each run, so every substring of two or more characters of such a run
+  is found as an FTS5 phrase and every single character by prefix.
+* ``match_query`` never lets user input reach FTS5 syntax: every term is a quoted
+  string, the query is capped at ``MAX_QUERY_CHARS`` characters and
+  ``MAX_QUERY_TERMS`` terms, and a query with nothing searchable yields ``None``.
+* ``highlight_spans`` and ``snippet`` locate matches with the same tokenisation, and
+  report spans in the caller's original string; spans never split a base character
+  from its combining marks.
+
+The module has no Qt dependency and logs nothing. Its only state is bounded in-memory
+caches of recently highlighted words, which ``clear_caches`` empties (for example when
+the vault locks).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Iterator, NamedTuple
+
+__all__ = [
+    "FTS_TOKENIZE",
+    "MAX_QUERY_CHARS",
+    "MAX_QUERY_TERMS",
+    "MAX_WORD_CHARS",
+    "clear_caches",
+    "highlight_spans",
+    "index_text",
+    "match_query",
+    "snippet",
+]
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* Co'"
+"""Value for ``tokenize=`` in ``CREATE VIRTUAL TABLE ... USING fts5(...)``.
+
+Every character class we can emit inside a token (letters, marks, numbers, the
+Tibetan tsheg) is a token character, so only the ASCII spaces we emit separate tokens;
+diacritics are left alone (we already removed the ones we mean to remove). The tests
+check this for every code point up to U+3FFFF. FTS5's ``ascii`` tokenizer would be
+equally exact (it never splits non-ASCII text); this value is what the vault schema
+uses.
+"""
+
+MAX_QUERY_CHARS = 256
+MAX_QUERY_TERMS = 32
+MAX_WORD_CHARS = 64
+"""Longer words are cut to this length, identically in the index and in queries."""
+
+_ZWNJ = "\u200c"
+_ELLIPSIS = "\u2026"
+
+# Token classes, one ASCII letter per character of normalised text.
+_WORD = "w"
+_SEPARATOR = " "
+_NO_SPACE_RANGES: tuple[tuple[int, int, str], ...] = (
+    # Han, Kana and Bopomofo share one class: Japanese words run across kanji and
+    # kana (生まれ), so bigrams across that boundary keep phrases precise.
+    (0x2E80, 0x2FDF, "c"),
+    (0x3005, 0x3007, "c"),
+    (0x3021, 0x3029, "c"),
+    (0x3031, 0x3035, "c"),
+    (0x3038, 0x303C, "c"),
+    (0x3040, 0x30FF, "c"),
+    (0x3100, 0x312F, "c"),
+    (0x31A0, 0x31BF, "c"),
+    (0x31F0, 0x31FF, "c"),
+    (0x3400, 0x4DBF, "c"),
+    (0x4E00, 0x9FFF, "c"),
+    (0xF900, 0xFAFF, "c"),
+    (0x1B000, 0x1B16F, "c"),
+    (0x20000, 0x3FFFF, "c"),
+    (0x1100, 0x11FF, "k"),
+    (0x3130, 0x318F, "k"),
+    (0xA960, 0xA97F, "k"),
+    (0xAC00, 0xD7FF, "k"),
+    (0x0E00, 0x0E7F, "t"),
+    (0x0E80, 0x0EFF, "l"),
+    (0x1780, 0x17FF, "m"),
+    (0x19E0, 0x19FF, "m"),
+    (0x1000, 0x109F, "y"),
+    (0xA9E0, 0xA9FF, "y"),
+    (0xAA60, 0xAA7F, "y"),
+    (0x0F00, 0x0FFF, "b"),
+)
+_TSHEG = 0x0F0B  # Tibetan syllable delimiter: kept inside a Tibetan run, class "j"
+_APOSTROPHE_LETTERS = frozenset({0x02BB, 0x02BC})  # typed as ' by most people
+
+# A word may contain ZWNJ (Persian writes it inside words); a Tibetan run may contain
+# tsheg between syllables. Everything else is a run of one class.
+_TOKEN_RE = re.compile(r"w+(?:z+w+)*|c+|k+|t+|l+|m+|y+|b+(?:j+b+)*")
+
+# Marks removed after canonical decomposition: diacritics of Latin, Greek, Cyrillic,
+# Arabic and Hebrew, and variation selectors. Indic/SE Asian vowel signs are not here.
+_STRIP_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0300, 0x036F),
+    (0x0483, 0x0489),
+    (0x0591, 0x05BD),
+    (0x05BF, 0x05BF),
+    (0x05C1, 0x05C2),
+    (0x05C4, 0x05C5),
+    (0x05C7, 0x05C7),
+    (0x0610, 0x061A),
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+    (0x06D6, 0x06ED),
+    (0x0897, 0x089F),
+    (0x08CA, 0x08FF),
+    (0x180B, 0x180D),
+    (0x180F, 0x180F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE00, 0xFE0F),
+    (0xFE20, 0xFE2F),
+    (0xE0100, 0xE01EF),
+)
+_LETTER_FOLDS = {
+    0x0640: None,  # tatweel (kashida), pure elongation
+    0x0649: 0x06CC,  # alef maksura -> Farsi yeh
+    0x064A: 0x06CC,  # Arabic yeh -> Farsi yeh (Arabic and Persian keyboards differ)
+    0x0643: 0x06A9,  # Arabic kaf -> keheh
+    0x0629: 0x0647,  # teh marbuta -> heh, as Arabic search engines do
+}
+
+
+def _in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+class _FoldTable(dict):  # type: ignore[type-arg]
+    """str.translate table for decomposed, case-folded text, filled on demand."""
+
+    def __missing__(self, cp: int) -> int | str | None:
+        value: int | str | None
+        category = unicodedata.category(chr(cp))
+        if cp in _LETTER_FOLDS:
+            value = _LETTER_FOLDS[cp]
+        elif _in_ranges(cp, _STRIP_RANGES):
+            value = None
+        elif category == "Cf" and cp != 0x200C:
+            value = None  # zero-width space/joiner, bidi controls, soft hyphen...
+        elif category == "Nd":
+            value = str(unicodedata.decimal(chr(cp)))
+        else:
+            value = cp
+        self[cp] = value
+        return value
+
+
+class _ClassTable(dict):  # type: ignore[type-arg]
+    """str.translate table mapping normalised characters to token-class letters."""
+
+    def __missing__(self, cp: int) -> str:
+        value = _classify(cp)
+        self[cp] = value
+        return value
+
+
+class _ClusterTable(dict):  # type: ignore[type-arg]
+    """Marks "m" characters that belong to the preceding character's cluster."""
+
+    def __missing__(self, cp: int) -> str:
+        joins = (
+            unicodedata.category(chr(cp)).startswith("M")
+            or 0x1160 <= cp <= 0x11FF  # Hangul medial vowels and final consonants
+            or 0xD7B0 <= cp <= 0xD7FF
+        )
+        value = "m" if joins else "b"
+        self[cp] = value
+        return value
+
+
+def _classify(cp: int) -> str:
+    if cp == 0x200C:
+        return "z"
+    if cp == _TSHEG:
+        return "j"
+    category = unicodedata.category(chr(cp))
+    for lo, hi, cls in _NO_SPACE_RANGES:
+        if lo <= cp <= hi:
+            if category[0] in "LMN" or category == "Cn":
+                return cls
+            return _SEPARATOR
+    if cp in _APOSTROPHE_LETTERS:
+        return _SEPARATOR
+    if category[0] in "LMN":
+        return _WORD
+    return _SEPARATOR
+
+
+_FOLD = _FoldTable()
+_CLASSES = _ClassTable()
+_CLUSTERS = _ClusterTable()
+_CLUSTER_RE = re.compile(r"bm*|m+")
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFD", text).translate(_FOLD)
+    return unicodedata.normalize("NFC", text)
+
+
+def _scan(norm: str) -> Iterator[tuple[str, int, int]]:
+    """Yield (class, start, end) of each token in normalised text."""
+    classes = norm.translate(_CLASSES)
+    for m in _TOKEN_RE.finditer(classes):
+        yield classes[m.start()], m.start(), m.end()
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+# Arabic attaches the article and one-letter conjunctions/prepositions to the word
+# (والحرية "and the freedom"); a prefix search for الحرية or حرية would miss it. The
+# index therefore also holds the word without them (normalised spellings: ک for ك).
+_ARABIC_PROCLITICS = ("وال", "فال", "بال", "کال")
+
+
+def _word_forms(word: str) -> list[str]:
+    """The normalised word (ZWNJ kept) and the extra forms the index holds for it."""
+    forms = [word]
+    if _ZWNJ in word:
+        # Persian users type the joiner, a space or nothing: index both forms.
+        parts = [part for part in word.split(_ZWNJ) if part]
+        forms = parts + [word.replace(_ZWNJ, "")]
+    extra: list[str] = []
+    for form in forms:
+        if len(form) < 4 or not "\u0600" <= form[0] <= "\u06ff":
+            continue
+        if form.startswith(_ARABIC_PROCLITICS):
+            extra += [form[1:], form[3:]]
+        elif form.startswith("لل"):
+            extra += ["ال" + form[2:], form[2:]]
+        elif form.startswith("ال"):
+            extra.append(form[2:])
+    return forms + [form for form in extra if len(form) >= 2]
+
+
+def _emit(kind: str, token: str, out: list[str]) -> None:
+    if kind == _WORD:
+        out.extend(form[:MAX_WORD_CHARS] for form in _word_forms(token))
+    else:
+        out.extend(_bigrams(token))
+        out.append(token[-1])
+
+
+def index_text(text: str) -> str:
+    """Normalise ``text`` and return its search tokens separated by single spaces."""
+    norm = _normalize(text)
+    classes = norm.translate(_CLASSES)
+    out: list[str] = []
+    append = out.append
+    for m in _TOKEN_RE.finditer(classes):
+        start, end = m.span()
+        token = norm[start:end]
+        # Inlined fast paths of _emit: this loop runs once per word of every page.
+        if classes[start] == _WORD:
+            if _ZWNJ in token or "\u0600" <= token[0] <= "\u06ff":
+                _emit(_WORD, token, out)
+            else:
+                append(token[:MAX_WORD_CHARS])
+        elif end - start == 1:
+            append(token)
+        else:
+            out.extend([token[i : i + 2] for i in range(end - start - 1)])
+            append(token[-1])
+    return " ".join(out)
+
+
+def _query_terms(query: str) -> list[tuple[str, str]]:
+    """Return the distinct (class, normalised text) terms of a user query."""
+    norm = _normalize(query[:MAX_QUERY_CHARS])
+    terms: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for kind, start, end in _scan(norm):
+        token = norm[start:end]
+        pieces = token.split(_ZWNJ) if kind == _WORD else [token]
+        for piece in pieces:
+            if not piece:
+                continue
+            term = (kind, piece[:MAX_WORD_CHARS] if kind == _WORD else piece)
+            if term not in seen:
+                seen.add(term)
+                terms.append(term)
+            if len(terms) >= MAX_QUERY_TERMS:
+                return terms
+    return terms
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def match_query(query: str) -> str | None:
+    """Turn a user's query into an FTS5 MATCH expression in which every term must match.
+
+    Returns ``None`` when the query holds nothing searchable.
+    """
+    parts: list[str] = []
+    for kind, term in _query_terms(query):
+        if kind == _WORD or len(term) == 1:
+            parts.append(_fts_string(term) + "*")
+        else:
+            parts.append(_fts_string(" ".join(_bigrams(term))))
+    return " ".join(parts) if parts else None
+
+
+class _Token(NamedTuple):
+    kind: str
+    text: str  # normalised
+    starts: tuple[int, ...]  # per normalised character: start of its source cluster
+    ends: tuple[int, ...]  # ... and end, relative to the chunk
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize_cluster(cluster: str) -> str:
+    return _normalize(cluster)
+
+
+_CACHED_CHUNK_CHARS = 48
+
+
+def _chunk_tokens(chunk: str) -> tuple[_Token, ...]:
+    # Short chunks (words) repeat and are cached; long ones (unpunctuated runs of
+    # scripts without spaces) would only fill the cache.
+    if len(chunk) <= _CACHED_CHUNK_CHARS:
+        return _cached_chunk_tokens(chunk)
+    return _compute_chunk_tokens(chunk)
+
+
+def _compute_chunk_tokens(chunk: str) -> tuple[_Token, ...]:
+    """Tokens of a chunk, each normalised character mapped back to the chunk.
+
+    Normalising cluster by cluster gives the same text as normalising the whole string
+    because every character that can compose with its predecessor (combining marks,
+    Hangul vowel and final jamo) stays in its predecessor's cluster.
+    """
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _CLUSTER_RE.finditer(chunk.translate(_CLUSTERS)):
+        a, b = m.span()
+        norm = _normalize_cluster(chunk[a:b])
+        pieces.append(norm)
+        starts.extend([a] * len(norm))
+        ends.extend([b] * len(norm))
+    norm_chunk = "".join(pieces)
+    return tuple(
+        _Token(kind, norm_chunk[s:e], tuple(starts[s:e]), tuple(ends[s:e]))
+        for kind, s, e in _scan(norm_chunk)
+    )
+
+
+_cached_chunk_tokens = functools.lru_cache(maxsize=8192)(_compute_chunk_tokens)
+
+# Chunks end at whitespace and at punctuation that is a separator in every script
+# (ASCII, CJK, fullwidth, danda, Myanmar, Khmer, Tibetan shad, Arabic), never inside
+# a token; the Tibetan tsheg (U+0F0B) joins syllables and is deliberately absent.
+_CHUNK_RE = re.compile(
+    "[^\\s!-/:-@\\[-`{-~\u3000-\u3003\u3008-\u3011\uff01-\uff0f\uff1a-\uff20"
+    "\u0964\u0965\u104a\u104b\u17d4\u17d5\u0f0d-\u0f12\u060c\u061b\u061f\u06d4]+"
+)
+
+
+def _mapped_tokens(text: str) -> Iterator[tuple[int, _Token]]:
+    """Yield (chunk offset in ``text``, token) for every token of ``text``."""
+    for m in _CHUNK_RE.finditer(text):
+        for token in _chunk_tokens(m.group()):
+            yield m.start(), token
+
+
+def clear_caches() -> None:
+    """Forget the normalised words kept to speed up highlighting (call on lock)."""
+    _cached_chunk_tokens.cache_clear()
+    _normalize_cluster.cache_clear()
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Return sorted, non-overlapping (start, end) spans of ``text`` matching ``query``.
+
+    Words match by prefix and are highlighted whole (partial highlights would break
+    Arabic letter joining); runs of scripts without spaces match as substrings.
+    """
+    terms = _query_terms(query)
+    return _merge(list(_iter_hits(text, terms))) if terms else []
+
+
+def _iter_hits(text: str, terms: list[tuple[str, str]]) -> Iterator[tuple[int, int]]:
+    """Yield spans of ``text`` matching ``terms``, ordered by start within each token
+    and tokens in text order (so the first span yielded is the earliest)."""
+    words = [t for k, t in terms if k == _WORD]
+    runs = [(k, t) for k, t in terms if k != _WORD]
+    for offset, token in _mapped_tokens(text):
+        local: list[tuple[int, int]] = []
+        if token.kind == _WORD:
+            if words:
+                local = _word_hits(token.text, words)
+        else:
+            for kind, term in runs:
+                if kind != token.kind:
+                    continue
+                at = token.text.find(term)
+                while at >= 0:
+                    local.append((at, at + len(term)))
+                    at = token.text.find(term, at + 1)
+            local.sort()
+        for a, b in local:
+            yield offset + token.starts[a], offset + token.ends[b - 1]
+
+
+def _word_hits(word: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Spans of ``word`` (normalised) matched by prefix ``terms``, as the index would."""
+    hits: list[tuple[int, int]] = []
+    if _ZWNJ in word:
+        pos = 0
+        for part in word.split(_ZWNJ):
+            if part and any(form.startswith(t) for form in _word_forms(part) for t in terms):
+                hits.append((pos, pos + len(part)))
+            pos += len(part) + 1
+    if not hits and any(form.startswith(t) for form in _word_forms(word) for t in terms):
+        hits.append((0, len(word)))
+    return hits
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_mark(ch: str) -> bool:
+    return _CLUSTERS[ord(ch)] == "m"
+
+
+def _collapse(text: str) -> tuple[str, list[int]]:
+    """Collapse whitespace and control characters to single spaces and drop bidi
+    embedding controls (a cut snippet would leave them unbalanced).
+
+    Returns the new string and, for each index 0..len(text), its index in it.
+    """
+    out: list[str] = []
+    index: list[int] = []
+    pending_space = False
+    for ch in text:
+        if ch in _BIDI_CONTROLS:
+            index.append(len(out))
+            continue
+        if ch.isspace() or unicodedata.category(ch) == "Cc":
+            if out:
+                pending_space = True
+            index.append(len(out))
+            continue
+        if pending_space:
+            out.append(" ")
+            pending_space = False
+        index.append(len(out))
+        out.append(ch)
+    index.append(len(out))
+    return "".join(out), index
+
+
+def snippet(
+    text: str, query: str, width: int = 160
+) -> tuple[str, list[tuple[int, int]]]:
+    """Return about ``width`` characters of ``text`` around the first match of
+    ``query`` (or from the start) with whitespace collapsed and '…' at cut ends, and
+    the match spans relative to the returned string."""
+    width = max(width, 1)
+    terms = _query_terms(query)
+    hits: list[tuple[int, int]] = []
+    anchor = 0
+    if terms:
+        found = _iter_hits(text, terms)
+        first = next(found, None)
+        if first is not None:
+            anchor = first[0]
+            hits.append(first)
+            for hit in found:
+                if hit[0] >= anchor + 8 * width:
+                    break
+                hits.append(hit)
+    spans = _merge(hits)
+    # Work on a bounded region so cost does not grow with the page.
+    region_start = max(0, anchor - 4 * width)
+    while region_start > 0 and _is_mark(text[region_start]):
+        region_start -= 1
+    region_end = min(len(text), anchor + 8 * width)
+    while region_end < len(text) and _is_mark(text[region_end]):
+        region_end += 1
+    region, index = _collapse(text[region_start:region_end])
+    local = [
+        (index[max(a, region_start) - region_start], index[min(b, region_end) - region_start])
+        for a, b in spans
+        if b > region_start and a < region_end
+    ]
+    local = [(a, b) for a, b in local if b > a]
+
+    if local:
+        first_a, first_b = local[0]
+        before = max(0, min(width // 3, width - (first_b - first_a)))
+        start = max(0, first_a - before)
+    else:
+        first_a = first_b = 0
+        start = 0
+    end = min(len(region), start + width)
+    if end - start < width:
+        start = max(0, end - width)
+    if start > 0:
+        space = region.find(" ", start, min(first_a, start + 20) if local else start + 20)
+        if space >= 0:
+            start = space + 1
+    if end < len(region):
+        space = region.rfind(" ", max(first_b, end - 20), end)
+        if space >= 0:
+            end = space
+    while start > 0 and _is_mark(region[start]):
+        start -= 1
+    while end < len(region) and _is_mark(region[end]):
+        end += 1
+
+    piece = region[start:end]
+    stripped = piece.lstrip(" ")
+    start += len(piece) - len(stripped)
+    piece = stripped.rstrip(" ")
+    end = start + len(piece)
+
+    cut_before = start > 0 or text[:region_start].strip() != ""
+    cut_after = end < len(region.rstrip(" ")) or text[region_end:].strip() != ""
+    prefix = _ELLIPSIS if cut_before and piece else ""
+    suffix = _ELLIPSIS if cut_after and piece else ""
+    shift = len(prefix) - start
+    out_spans = [
+        (max(a, start) + shift, min(b, end) + shift)
+        for a, b in local
+        if b > start and a < end
+    ]
+    return prefix + piece + suffix, out_spans

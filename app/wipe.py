@@ -1,0 +1,109 @@
+"""Panic wipe: make the vault unrecoverable, then remove every file Satchel wrote.
+
+Order matters. First the key file is overwritten with random bytes, flushed, unlinked
+and its folder flushed: from that moment the database cannot be decrypted, even with
+the passphrase (the data key existed only wrapped inside that file; flash wear-levelling
+defeats overwriting large files, so destroying the small key is what counts). Then every
+open vault in this process forgets its key. Only then are the database, its journals and
+any temporary files removed, which may take longer on a large vault.
+
+`panic_wipe` never raises: a missing, half-written or half-wiped home is wiped as far as
+it goes, and running it twice is harmless. It may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from crypto.secure import destroy_file, fsync_dir
+
+log = logging.getLogger(__name__)
+
+
+class KeyHolder(Protocol):
+    def drop_keys(self) -> None: ...
+
+
+_holders: weakref.WeakSet[KeyHolder] = weakref.WeakSet()
+_holders_lock = threading.Lock()
+
+
+def register_key_holder(holder: KeyHolder) -> None:
+    """Anything holding key material in memory registers here to be told to forget it."""
+    with _holders_lock:
+        _holders.add(holder)
+
+
+@dataclass
+class WipeReport:
+    """What the wipe did: the names of the files removed and the key-destruction time."""
+
+    key_destroyed: bool = False
+    key_seconds: float = 0.0
+    removed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    total_seconds: float = 0.0
+
+
+def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
+    """Destroy the vault in `home_path` (default: the configured home). Never raises."""
+    report = WipeReport()
+    start = time.perf_counter()
+    try:
+        from app.home import Home
+
+        home = Home(home_path)
+        # Step 1: the key file, and any temporary file (a key file being rewritten).
+        for path in [home.key_path, *home.temp_paths()]:
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    continue
+                if destroy_file(path):
+                    report.removed.append(path.name)
+                    if path == home.key_path:
+                        report.key_destroyed = True
+            except Exception:  # never stop a wipe
+                report.failed.append(path.name)
+        report.key_seconds = time.perf_counter() - start
+        # Step 2: keys in memory.
+        with _holders_lock:
+            holders = list(_holders)
+        for holder in holders:
+            with contextlib.suppress(Exception):
+                holder.drop_keys()
+        # Step 3: the database and its journals (unlinked, not overwritten: the key is gone).
+        for path in [home.db_path, *home.db_side_paths(), *home.temp_paths()]:
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    continue
+                path.unlink()
+                report.removed.append(path.name)
+            except FileNotFoundError:
+                pass
+            except Exception:
+                report.failed.append(path.name)
+        fsync_dir(home.path)
+        with contextlib.suppress(OSError):
+            home.path.rmdir()  # only if nothing else is left in it
+    except Exception:  # pragma: no cover - the last line of defence
+        log.exception("panic wipe hit an unexpected error")
+    report.total_seconds = time.perf_counter() - start
+    return report
+
+
+def wipe_in_background(home_path: Path | str | None = None) -> threading.Thread:
+    """Start a wipe on its own thread (the GUI uses this; the key goes first, in ms)."""
+    thread = threading.Thread(target=panic_wipe, args=(home_path,), name="satchel-wipe", daemon=False)
+    thread.start()
+    return thread
+
+
+

@@ -1,0 +1,199 @@
+"""Importing a verified pack into the vault: all or nothing.
+
+The pack is verified first (content_packs.verify). A newer trust list it carries is
+verified against the current one's roots and kept in its own transaction, so
+revocations travel even on a pack that is then refused. Everything else happens in one
+write transaction: the original signed bytes (kept unchanged for re-sharing), chapters,
+pages, media index and search index; a previous version is replaced and the learner's
+progress on pages that still exist is kept. A failure, a cancel, or the process being
+killed at any point leaves the vault exactly as it was (SQLite's WAL does the rest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from app import markdown as md
+from app import textindex
+from app.errors import SatchelError
+from app.progress import forget_missing_pages
+from app.quiz import is_quiz_path
+from app.trust import TrustError, TrustStore, raise_floor
+from app.vault import Vault
+from content_packs.errors import ImportCancelled, PackError, PackRejected
+from content_packs.limits import DEFAULT_LIMITS, TRUST_NAME, TRUST_SIG_NAME, Limits
+from content_packs.verify import CHUNK, VerifiedPack, open_archive, open_pack, read_raw
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    pack_id: str
+    version: int
+    title: str
+    previous_version: int | None
+    trust_list_version: int | None = None
+
+    @property
+    def status(self) -> str:
+        return "updated" if self.previous_version is not None else "installed"
+
+
+def adopt_carried_trust_list(store: TrustStore, source: Path | BinaryIO, limits: Limits) -> int | None:
+    """If the pack carries a newer, validly signed trust list, keep it. Never raises for a
+    pack without one or with a stale or invalid one (the pack is judged on its own)."""
+    try:
+        archive, f, owns, _ = open_archive(source, limits)
+    except PackError:
+        return None
+    try:
+        doc = read_raw(archive, TRUST_NAME, limits.trust_list_bytes, "trust list")
+        sig = read_raw(archive, TRUST_SIG_NAME, limits.signature_bytes, "trust list signature")
+        if doc is None or sig is None:
+            return None
+        tl = store.adopt_list(doc, sig)
+        return tl.version if tl else None
+    except (PackError, TrustError):
+        return None
+    finally:
+        archive.close()
+        if owns:
+            f.close()
+        else:
+            f.seek(0)
+
+
+def import_pack(vault: Vault, source: Path | BinaryIO, progress: Progress | None = None,
+                cancel: threading.Event | None = None, store: TrustStore | None = None,
+                limits: Limits = DEFAULT_LIMITS) -> ImportResult:
+    """Verify `source` and import it in one transaction."""
+    store = store or TrustStore(vault)
+    tl_version = adopt_carried_trust_list(store, source, limits)
+    with open_pack(source, store, limits) as pack:
+        result = _import_verified(vault, pack, progress, cancel)
+    return ImportResult(result.pack_id, result.version, result.title, result.previous_version, tl_version)
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ImportCancelled("The import was cancelled; nothing was changed.")
+
+
+def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None,
+                     cancel: threading.Event | None) -> ImportResult:
+    m = pack.manifest
+    total = pack.size + m.content_size
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(min(done, total), total)
+        _check_cancel(cancel)
+
+    step(0)
+    page_paths = [p for c in m.chapters for p in c.pages]
+    with vault.transaction() as conn:
+        row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
+        previous = row[0] if row else None
+        old_pages = [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))]
+        for page_id in old_pages:
+            conn.execute("DELETE FROM page_search WHERE rowid = ?", (page_id,))
+        conn.execute("DELETE FROM packs WHERE id = ?", (m.id,))
+
+        whole = hashlib.sha256()
+        conn.execute(
+            "INSERT INTO packs (id, version, title, language, kind, signer, signer_name, trust_source, "
+            "sample, manifest, signature, size, sha256, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
+            (m.id, m.version, m.title, m.language, m.kind, m.signer, pack.grant.name, pack.grant.source,
+             int(pack.grant.source == "sample"), pack.manifest_bytes, pack.signature_text, pack.size,
+             int(time.time())),
+        )
+        for seq, chunk in enumerate(pack.raw_chunks(CHUNK)):
+            whole.update(chunk)
+            conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)", (m.id, seq, chunk))
+            step(len(chunk))
+        conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (whole.hexdigest(), m.id))
+
+        seq = 0
+        for ch_seq, chapter in enumerate(m.chapters):
+            cur = conn.execute(
+                "INSERT INTO chapters (pack_id, seq, title) VALUES (?, ?, ?)", (m.id, ch_seq, chapter.title)
+            )
+            chapter_id = cur.lastrowid
+            for path in chapter.pages:
+                entry = m.file(path)
+                assert entry is not None  # parse_manifest guarantees listed pages are files
+                if entry.size > pack.limits.page_bytes:
+                    raise PackRejected("A page in the pack is larger than Satchel accepts; the pack was refused.")
+                raw = pack.read_member(entry)
+                step(entry.size)
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise PackRejected("A page in the pack is not valid UTF-8 text; the pack was refused.") from None
+                title = md.page_title(text) or path.rsplit("/", 1)[-1]
+                kind = "quiz" if is_quiz_path(path) else "page"
+                cur = conn.execute(
+                    "INSERT INTO pages (pack_id, path, chapter_id, seq, title, kind, markdown) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (m.id, path, chapter_id, seq, title[:300], kind, text),
+                )
+                conn.execute(
+                    "INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
+                    (cur.lastrowid, textindex.index_text(title), textindex.index_text(md.plain_text(text))),
+                )
+                seq += 1
+        listed_pages = set(page_paths)
+        for entry in m.files:
+            if entry.path in listed_pages:
+                continue
+            for chunk in pack.iter_member(entry):
+                step(len(chunk))
+            if entry.path.startswith("media/"):
+                conn.execute(
+                    "INSERT INTO media (pack_id, path, size, sha256) VALUES (?, ?, ?, ?)",
+                    (m.id, entry.path, entry.size, entry.sha256),
+                )
+        raise_floor(conn, m.id, m.version, m.signer)
+        forget_missing_pages(conn, m.id)
+        _check_cancel(cancel)
+    log.info("pack imported")
+    return ImportResult(m.id, m.version, m.title, previous)
+
+
+@dataclass(frozen=True)
+class FolderOutcome:
+    name: str
+    result: ImportResult | None
+    error: str | None
+
+
+def import_folder(vault: Vault, folder: Path, progress: Progress | None = None,
+                  cancel: threading.Event | None = None, store: TrustStore | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> list[FolderOutcome]:
+    """Import every `.satchel` file in a folder, going on past bad ones."""
+    store = store or TrustStore(vault)
+    outcomes: list[FolderOutcome] = []
+    for path in sorted(Path(folder).glob("*.satchel")):
+        _check_cancel(cancel)
+        try:
+            result = import_pack(vault, path, progress, cancel, store, limits)
+            outcomes.append(FolderOutcome(path.name, result, None))
+        except ImportCancelled:
+            raise
+        except SatchelError as exc:
+            outcomes.append(FolderOutcome(path.name, None, str(exc)))
+    return outcomes

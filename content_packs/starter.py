@@ -1,0 +1,79 @@
+"""The starter library: a few packs of original content for a defender's first day.
+
+They are signed with a *sample* key whose private half is published in this repository
+(content_packs/default/sample-signing.key), so anyone could sign packs with it. That is
+why the bundled trust list gives it only the scope `org.satchel.starter.` and marks it
+as sample: the app labels this content "Sample", and the key can never sign anything else.
+
+`python -m content_packs.starter --out dist/starter` builds them at build time;
+`starter_packs()` finds the built files (from source or inside a frozen bundle) or, if
+there are none, builds them in memory: never into a temporary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+from content_packs.build import pack_bytes, write_pack
+from content_packs.source import load_source
+from crypto import minisign
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "default"
+SAMPLE_KEY = DEFAULT_DIR / "sample-signing.key"
+STARTER_PREFIX = "org.satchel.starter."
+
+
+def resource_dir(name: str) -> Path:
+    """A data folder next to the code, from source or from a PyInstaller bundle."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / name
+    return Path(__file__).resolve().parent.parent / "dist" / name
+
+
+def starter_sources() -> list[Path]:
+    return sorted(p.parent for p in DEFAULT_DIR.glob("*/pack.toml"))
+
+
+def _sample_key() -> minisign.SecretKey:
+    return minisign.secret_key_from_text(SAMPLE_KEY.read_text(), None)
+
+
+def build_starter(out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = _sample_key()
+    written = []
+    for src_dir in starter_sources():
+        src = load_source(src_dir)
+        if not src.id.startswith(STARTER_PREFIX):
+            raise SystemExit(f"{src_dir}: starter pack ids must start with {STARTER_PREFIX}")
+        out = out_dir / f"{src_dir.name}.satchel"
+        write_pack(src, key, out)
+        written.append(out)
+    return written
+
+
+def starter_packs() -> list[Path | BinaryIO]:
+    """The starter packs to import on first run: built files if present, else built in memory."""
+    built = sorted(resource_dir("starter").glob("*.satchel"))
+    if built:
+        return list(built)
+    key = _sample_key()
+    return [io.BytesIO(pack_bytes(load_source(d), key)) for d in starter_sources()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build and sign Satchel's starter library.")
+    parser.add_argument("--out", type=Path, default=resource_dir("starter"))
+    args = parser.parse_args(argv)
+    for path in build_starter(args.out):
+        print(f"built {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

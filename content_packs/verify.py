@@ -1,0 +1,264 @@
+"""The one pack verifier, used by `pack verify`, import, USB and Tor alike.
+
+Order of checks (DESIGN.md, Pack file), each before the next may start:
+1. the file's size against the cap;
+2. the signature and manifest members exist once, within their caps; the signature is
+   parsed (prehashed 'ED' only) and its key must be known to the trust policy;
+3. the signature is verified over the raw manifest bytes: only then is the manifest parsed
+   (strictly, bounded);
+4. the trusted comment must name the manifest's id and version; the key's revocation,
+   expiry, scope, binding and the version floor are checked;
+5. the archive's members must equal the manifest's file list exactly: no extra, missing,
+   duplicate, absolute, '..', directory, link or encrypted entries;
+6. members are then read one at a time with a cap at their declared size and a SHA-256
+   check; nothing is ever extracted to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from app.trust import Grant, OlderVersion, TrustError, TrustPolicy
+from content_packs.errors import PackRejected, UntrustedSigner, VersionRefused
+from content_packs.limits import (
+    DEFAULT_LIMITS,
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
+    Limits,
+    check_member_path,
+)
+from content_packs.manifest import FileEntry, Manifest, parse_manifest, parse_trusted_comment
+from crypto import minisign
+from crypto.minisign import MinisignError
+
+CHUNK = 1 << 20
+
+
+def _damaged(what: str = "") -> PackRejected:
+    return PackRejected(f"The pack is damaged or truncated{what}.")
+
+
+@dataclass
+class VerifiedPack:
+    """A pack whose manifest verified; members are checked as they are read."""
+
+    manifest: Manifest
+    manifest_bytes: bytes
+    signature_text: str
+    grant: Grant
+    signed_at: int
+    size: int
+    _archive: zipfile.ZipFile
+    _file: BinaryIO
+    _owns_file: bool
+    limits: Limits = DEFAULT_LIMITS
+
+    def iter_member(self, entry: FileEntry, chunk: int = CHUNK) -> Iterator[bytes]:
+        """Yield a member's bytes; raise at the first byte past its declared size or on a bad hash."""
+        digest = hashlib.sha256()
+        total = 0
+        try:
+            with self._archive.open(entry.path) as member:
+                while True:
+                    want = min(chunk, entry.size - total + 1)
+                    data = member.read(want)
+                    if not data:
+                        break
+                    total += len(data)
+                    if total > entry.size:
+                        raise PackRejected(
+                            "A file in the pack is larger than its signed size; the pack was refused."
+                        )
+                    digest.update(data)
+                    yield data
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
+            raise _damaged() from None
+        except Exception as exc:  # zlib.error and friends from a doctored stream
+            if isinstance(exc, PackRejected):
+                raise
+            raise _damaged() from None
+        if total != entry.size or digest.hexdigest() != entry.sha256:
+            raise PackRejected("A file in the pack does not match its signature; the pack was refused.")
+
+    def read_member(self, entry: FileEntry) -> bytes:
+        return b"".join(self.iter_member(entry))
+
+    def verify_all(self) -> None:
+        """Read and check every member (what `pack verify` and `usb check` do)."""
+        for entry in self.manifest.files:
+            for _ in self.iter_member(entry):
+                pass
+
+    def raw_chunks(self, chunk: int = CHUNK) -> Iterator[bytes]:
+        """The whole pack file as signed, for keeping it in the vault unchanged."""
+        self._file.seek(0)
+        remaining = self.size
+        while remaining > 0:
+            data = self._file.read(min(chunk, remaining))
+            if not data:
+                raise _damaged()
+            remaining -= len(data)
+            yield data
+
+    def close(self) -> None:
+        self._archive.close()
+        if self._owns_file:
+            self._file.close()
+
+    def __enter__(self) -> VerifiedPack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> bytes:
+    if info.file_size > cap:
+        raise PackRejected(f"The pack's {what} is larger than Satchel accepts.")
+    try:
+        with archive.open(info) as member:
+            data = member.read(cap + 1)
+    except Exception:
+        raise _damaged() from None
+    if len(data) > cap:
+        raise PackRejected(f"The pack's {what} is larger than Satchel accepts.")
+    return data
+
+
+def _is_link_or_dir(info: zipfile.ZipInfo) -> bool:
+    mode = info.external_attr >> 16
+    return info.is_dir() or stat.S_ISLNK(mode) or (mode != 0 and stat.S_IFMT(mode) not in (0, stat.S_IFREG))
+
+
+def read_raw(archive: zipfile.ZipFile, name: str, cap: int, what: str) -> bytes | None:
+    """A root member's bytes, capped, with no parsing (None if absent)."""
+    infos = [i for i in archive.infolist() if i.filename == name]
+    if len(infos) > 1:
+        raise PackRejected("The pack holds the same file twice; it was refused.")
+    if not infos:
+        return None
+    return _read_capped(archive, infos[0], cap, what)
+
+
+def open_archive(source: Path | BinaryIO, limits: Limits = DEFAULT_LIMITS) -> tuple[zipfile.ZipFile, BinaryIO, bool, int]:
+    """Open a pack file as a ZIP after checking its size (step 1)."""
+    owns = isinstance(source, (str, Path))
+    try:
+        f: BinaryIO = open(source, "rb") if owns else source  # type: ignore[arg-type,assignment]
+    except IsADirectoryError:
+        raise PackRejected("That is a folder, not a pack file.") from None
+    except OSError as exc:
+        raise PackRejected(f"Satchel cannot read the pack file: {exc.strerror}.") from None
+    try:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(0)
+        if size == 0:
+            raise PackRejected("The pack file is empty.")
+        if size > limits.pack_bytes:
+            raise PackRejected("The pack is larger than Satchel accepts.")
+        try:
+            archive = zipfile.ZipFile(f)
+        except zipfile.BadZipFile:
+            raise PackRejected("This file is not a Satchel pack (it is not a ZIP archive, or it is truncated).") from None
+        except (OSError, ValueError, EOFError):
+            raise _damaged() from None
+    except BaseException:
+        if owns:
+            f.close()
+        raise
+    return archive, f, owns, size
+
+
+def open_pack(source: Path | BinaryIO, policy: TrustPolicy, limits: Limits = DEFAULT_LIMITS) -> VerifiedPack:
+    """Verify a pack's signature, manifest, trust and member list (steps 1-5)."""
+    archive, f, owns, size = open_archive(source, limits)
+    try:
+        return _verify_open(archive, f, owns, size, policy, limits)
+    except BaseException:
+        archive.close()
+        if owns:
+            f.close()
+        raise
+
+
+def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
+                 policy: TrustPolicy, limits: Limits) -> VerifiedPack:
+    infos = archive.infolist()
+    if len(infos) > limits.files + 2:
+        raise PackRejected("The pack holds more files than Satchel accepts.")
+    sig_bytes = read_raw(archive, SIGNATURE_NAME, limits.signature_bytes, "signature")
+    manifest_bytes = read_raw(archive, MANIFEST_NAME, limits.manifest_bytes, "manifest")
+    if sig_bytes is None or manifest_bytes is None:
+        raise PackRejected("This file is not a Satchel pack (it has no signed manifest).")
+    try:
+        sig = minisign.parse_signature(sig_bytes)
+    except MinisignError as exc:
+        raise PackRejected(str(exc)) from None
+    key_id_hex = int.from_bytes(sig.key_id, "little").to_bytes(8, "big").hex().upper()
+    grant = policy.grant_for(key_id_hex)
+    if grant is None:
+        raise UntrustedSigner(f"This pack was signed by a key you do not trust (key id {key_id_hex}).")
+    try:
+        minisign.verify(grant.key, manifest_bytes, sig)
+    except MinisignError:
+        raise PackRejected("The pack's signature does not match its manifest; it may have been tampered with.") from None
+    # Only now, with the signature verified, is anything inside the pack parsed.
+    manifest = parse_manifest(manifest_bytes, limits)
+    comment_id, comment_version, signed_at = parse_trusted_comment(sig.trusted_comment)
+    if comment_id != manifest.id or comment_version != manifest.version:
+        raise PackRejected("The signature's trusted comment does not match the pack's id and version.")
+    if manifest.signer != key_id_hex:
+        raise PackRejected("The pack's manifest names a different signer than its signature.")
+    try:
+        policy.check(manifest.id, manifest.version, grant)
+    except OlderVersion as exc:
+        raise VersionRefused(str(exc)) from None
+    except TrustError as exc:
+        raise UntrustedSigner(str(exc)) from None
+    _check_members(infos, manifest, limits)
+    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
+                        archive, f, owns, limits)
+
+
+def _check_members(infos: list[zipfile.ZipInfo], manifest: Manifest, limits: Limits) -> None:
+    expected = {e.path: e for e in manifest.files}
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            raise PackRejected("The pack holds the same file twice; it was refused.")
+        seen.add(name)
+        if name in (MANIFEST_NAME, SIGNATURE_NAME):
+            if _is_link_or_dir(info) or info.flag_bits & 0x1:
+                raise PackRejected("The pack's manifest entry is not a plain file.")
+            continue
+        if check_member_path(name, limits) is not None:
+            raise PackRejected("The pack holds a file with an unsafe path; it was refused.")
+        entry = expected.get(name)
+        if entry is None:
+            raise PackRejected("The pack holds a file its manifest does not list; it was refused.")
+        if _is_link_or_dir(info):
+            raise PackRejected("The pack holds a link or folder entry; it was refused.")
+        if info.flag_bits & 0x1:
+            raise PackRejected("The pack holds an encrypted entry; it was refused.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise PackRejected("The pack uses a compression method Satchel does not accept.")
+        if info.file_size != entry.size:
+            raise PackRejected("A file in the pack does not have its signed size; the pack was refused.")
+    missing = set(expected) - seen
+    if missing:
+        raise PackRejected("A file listed in the pack's manifest is missing; the pack was refused.")
+
+
+def verify_pack_file(source: Path | BinaryIO, policy: TrustPolicy, limits: Limits = DEFAULT_LIMITS) -> Manifest:
+    """Verify everything in a pack without a vault; return its manifest."""
+    with open_pack(source, policy, limits) as pack:
+        pack.verify_all()
+        return pack.manifest

@@ -1,0 +1,63 @@
+"""Migrations: a vault made at every earlier schema version opens and keeps its data."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from support import FAST_MS
+
+from app import vault as vault_mod
+from app.errors import VaultDamaged
+from app.home import Home
+from app.schema import MIGRATIONS, SCHEMA_VERSION
+from app.vault import Vault
+from crypto.kdf import calibrate
+from crypto.keyslots import ROLE_VAULT, KeyFile
+from crypto.secure import atomic_write
+
+PASS = "pw"
+
+
+def make_old_vault(home_path: Path, version: int) -> None:
+    """A vault as an older Satchel wrote it: schema stopped at `version`."""
+    home = Home(home_path)
+    home.ensure()
+    data_key = secrets.token_bytes(32)
+    kf = KeyFile.new(calibrate(FAST_MS))
+    kf.seal_slot(0, kf.derive(PASS), ROLE_VAULT, data_key)
+    conn = vault_mod._connect(home.db_path, data_key)
+    vault_mod._migrate(conn, target=version)
+    if version >= 1:
+        conn.execute("INSERT INTO settings VALUES ('ui.language', '\"ar\"')")
+    conn.close()
+    atomic_write(home.key_path, kf.to_bytes())
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_migrates_from_every_earlier_version(tmp_path: Path, version: int) -> None:
+    make_old_vault(tmp_path / "h", version)
+    with Vault.unlock(tmp_path / "h", PASS) as v:
+        assert v.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        if version >= 1:
+            assert v.get_setting("ui.language") == "ar"
+        tables = {r[0] for r in v.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"settings", "packs", "pages", "progress", "notes"} <= tables
+
+
+def test_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    make_old_vault(tmp_path / "h", SCHEMA_VERSION)
+    home = Home(tmp_path / "h")
+    v = Vault.unlock(home, PASS)
+    v.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    v.close()
+    before = home.db_path.read_bytes()
+    with pytest.raises(VaultDamaged) as err:
+        Vault.unlock(home, PASS)
+    assert "newer Satchel" in str(err.value)
+    assert home.db_path.read_bytes() == before
+
+
+def test_every_step_is_listed_once() -> None:
+    assert SCHEMA_VERSION == len(MIGRATIONS) >= 3

@@ -1,0 +1,332 @@
+"""The vault: create, unlock, passphrases, duress, failed-unlock wipe, bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+from support import FAST_MS, fill_disk, tree_bytes
+
+from app.errors import (
+    DiskFull,
+    EmptyPassphrase,
+    HomeUnusable,
+    NoVault,
+    SatchelError,
+    VaultClosed,
+    VaultDamaged,
+    VaultExists,
+    WrongPassphrase,
+)
+from app.home import Home
+from app.vault import Vault
+from crypto.keyslots import KEYFILE_SIZE, SLOT_COUNT, KeyFile
+
+PASS = "correct horse"
+
+
+def test_create_then_unlock_keeps_settings(home: Path) -> None:
+    with Vault.create(home, PASS, iter_time_ms=FAST_MS) as v:
+        v.set_setting("ui.font_size", 14)
+    with Vault.unlock(home, PASS) as v:
+        assert v.get_setting("ui.font_size") == 14
+
+
+def test_home_is_private_and_names_say_nothing(vault: Vault, home: Path) -> None:
+    assert (home.stat().st_mode & 0o777) == 0o700
+    names = sorted(p.name for p in home.iterdir())
+    assert set(names) <= {"data", "data-wal", "data-shm", "key"} and {"data", "key"} <= set(names)
+    for p in home.iterdir():
+        assert p.stat().st_mode & 0o077 == 0, p
+
+
+def test_database_is_not_readable_without_the_key(vault: Vault, home: Path) -> None:
+    vault.set_setting("secret.topic", "a sensitive topic")
+    vault.close()
+    raw = home.joinpath("data").read_bytes()
+    assert b"SQLite format" not in raw
+    assert b"sensitive" not in raw
+    conn = sqlcipher3.connect(str(home / "data"))
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = '{PASS}'")
+    with pytest.raises(sqlcipher3.DatabaseError):
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+
+def test_key_file_has_fixed_size_and_hides_slot_count(vault: Vault, home: Path) -> None:
+    before = home.joinpath("key").read_bytes()
+    assert len(before) == KEYFILE_SIZE
+    vault.set_duress("run away")
+    after = home.joinpath("key").read_bytes()
+    assert len(after) == KEYFILE_SIZE
+    kf = KeyFile.parse(after)
+    assert len(kf.slots) == SLOT_COUNT
+    # The header says nothing about how many slots are in use.
+    assert before[:48] == after[:48]
+
+
+def test_wrong_passphrase_changes_nothing(vault: Vault, home: Path) -> None:
+    vault.close()
+    before = tree_bytes(home)
+    with pytest.raises(WrongPassphrase) as err:
+        Vault.unlock(home, "not it")
+    assert str(err.value) == "That passphrase does not open this vault."
+    assert tree_bytes(home) == before
+
+
+@pytest.mark.parametrize("action", ["create", "unlock"])
+def test_empty_passphrase_is_refused(home: Path, action: str) -> None:
+    if action == "unlock":
+        Vault.create(home, PASS, iter_time_ms=FAST_MS).close()
+    before = tree_bytes(home)
+    with pytest.raises(EmptyPassphrase):
+        if action == "create":
+            Vault.create(home, "", iter_time_ms=FAST_MS)
+        else:
+            Vault.unlock(home, "")
+    assert tree_bytes(home) == before
+
+
+def test_truncated_key_file(vault: Vault, home: Path) -> None:
+    vault.close()
+    key = home / "key"
+    key.write_bytes(key.read_bytes()[:100])
+    before = tree_bytes(home)
+    with pytest.raises(VaultDamaged):
+        Vault.unlock(home, PASS)
+    assert tree_bytes(home) == before
+
+
+def test_corrupted_key_file_header(vault: Vault, home: Path) -> None:
+    vault.close()
+    key = home / "key"
+    data = bytearray(key.read_bytes())
+    data[4:8] = b"\xff\xff\xff\xff"  # an absurd memory cost
+    key.write_bytes(bytes(data))
+    before = tree_bytes(home)
+    with pytest.raises(VaultDamaged):
+        Vault.unlock(home, PASS)
+    assert tree_bytes(home) == before
+
+
+def test_corrupted_slots_read_as_wrong_passphrase(vault: Vault, home: Path) -> None:
+    vault.close()
+    key = home / "key"
+    data = bytearray(key.read_bytes())
+    for i in range(48, 48 + SLOT_COUNT * 64):
+        data[i] ^= 0x55
+    key.write_bytes(bytes(data))
+    before = tree_bytes(home)
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, PASS)
+    assert tree_bytes(home) == before
+
+
+def test_key_file_from_another_vault(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    Vault.create(a, PASS, iter_time_ms=FAST_MS).close()
+    Vault.create(b, PASS, iter_time_ms=FAST_MS).close()
+    shutil.copy(b / "key", a / "key")
+    before = tree_bytes(a)
+    with pytest.raises(VaultDamaged) as err:
+        Vault.unlock(a, PASS)
+    assert "does not belong" in str(err.value)
+    assert tree_bytes(a) == before
+
+
+def test_missing_database(vault: Vault, home: Path) -> None:
+    vault.close()
+    (home / "data").unlink()
+    before = tree_bytes(home)
+    with pytest.raises(VaultDamaged) as err:
+        Vault.unlock(home, PASS)
+    assert "missing" in str(err.value)
+    assert tree_bytes(home) == before
+
+
+def test_corrupted_database_is_not_overwritten(vault: Vault, home: Path) -> None:
+    vault.close()
+    db = home / "data"
+    data = bytearray(db.read_bytes())
+    data[16:4096] = os.urandom(4096 - 16)
+    db.write_bytes(bytes(data))
+    before = tree_bytes(home)
+    with pytest.raises(VaultDamaged):
+        Vault.unlock(home, PASS)
+    assert tree_bytes(home) == before
+
+
+def test_no_vault(home: Path) -> None:
+    with pytest.raises(NoVault):
+        Vault.unlock(home, PASS)
+    assert not home.exists()
+
+
+def test_home_that_is_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("not a folder")
+    with pytest.raises(HomeUnusable) as err:
+        Vault.create(target, PASS, iter_time_ms=FAST_MS)
+    assert "is a file" in str(err.value)
+    assert target.read_text() == "not a folder"
+
+
+def test_home_that_is_unwritable(readonly_dir: Path) -> None:
+    with pytest.raises(HomeUnusable):
+        Vault.create(readonly_dir, PASS, iter_time_ms=FAST_MS)
+    with pytest.raises(HomeUnusable):
+        Vault.create(readonly_dir / "inside", PASS, iter_time_ms=FAST_MS)
+    assert list(readonly_dir.iterdir()) == []
+
+
+def test_home_on_a_full_disk(small_disk: Path) -> None:
+    fill_disk(small_disk)
+    home = small_disk / "home"
+    with pytest.raises((DiskFull, HomeUnusable)) as err:
+        Vault.create(home, PASS, iter_time_ms=FAST_MS)
+    assert isinstance(err.value, SatchelError)
+    leftovers = [p.name for p in home.rglob("*")] if home.exists() else []
+    assert leftovers == []
+
+
+def test_init_on_existing_vault_touches_nothing(vault: Vault, home: Path) -> None:
+    vault.close()
+    before = tree_bytes(home)
+    with pytest.raises(VaultExists):
+        Vault.create(home, "another", iter_time_ms=FAST_MS)
+    assert tree_bytes(home) == before
+
+
+def test_change_passphrase_rewrites_only_the_key_file(vault: Vault, home: Path) -> None:
+    vault.set_setting("x", 1)
+    vault.close()
+    db_before = (home / "data").read_bytes()
+    with Vault.unlock(home, PASS) as v:
+        v.change_passphrase("new one")
+    assert (home / "data").read_bytes() == db_before
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, PASS)
+    with Vault.unlock(home, "new one") as v:
+        assert v.get_setting("x") == 1
+
+
+def test_interrupted_passwd_on_full_disk_keeps_old_passphrase(small_disk: Path) -> None:
+    home = small_disk / "home"
+    with Vault.create(home, PASS, iter_time_ms=FAST_MS) as v:
+        filler = fill_disk(small_disk)
+        with pytest.raises(DiskFull):
+            v.change_passphrase("new one")
+    assert not [p.name for p in home.iterdir() if p.name.startswith(".tmp")]
+    filler.unlink()
+    Vault.unlock(home, PASS).close()
+
+
+def test_duress_unlock_wipes_and_looks_fresh(vault: Vault, home: Path, tmp_path: Path) -> None:
+    vault.set_setting("private.note", "meet at the usual place")
+    vault.set_duress("they are here")
+    vault.close()
+    sizes_before = {p.name: p.stat().st_size for p in home.iterdir()}
+
+    fresh_home = tmp_path / "fresh"
+    Vault.create(fresh_home, "they are here", iter_time_ms=FAST_MS).close()
+
+    with Vault.unlock(home, "they are here") as v:
+        assert v.get_setting("private.note") is None
+        assert not v.has_duress()
+    sizes_after = {p.name: p.stat().st_size for p in home.iterdir()}
+    fresh_sizes = {p.name: p.stat().st_size for p in fresh_home.iterdir()}
+    assert sizes_after == sizes_before == fresh_sizes
+    # The old passphrase opens nothing now; the duress one opens the new, empty vault.
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, PASS)
+    with Vault.unlock(home, "they are here") as v:
+        assert v.get_setting("private.note") is None
+
+
+def test_duress_must_differ_from_vault_passphrase(vault: Vault) -> None:
+    with pytest.raises(SatchelError):
+        vault.set_duress(PASS)
+    vault.set_duress("other")
+    with pytest.raises(SatchelError):
+        vault.change_passphrase("other")
+
+
+def test_duress_clear(vault: Vault, home: Path) -> None:
+    vault.set_duress("run")
+    assert vault.clear_duress()
+    assert not vault.clear_duress()
+    vault.close()
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, "run")
+    Vault.unlock(home, PASS).close()
+
+
+def test_duress_survives_passphrase_change(vault: Vault, home: Path) -> None:
+    vault.set_setting("k", "v")
+    vault.set_duress("run")
+    vault.change_passphrase("new")
+    vault.close()
+    with Vault.unlock(home, "run") as v:
+        assert v.get_setting("k") is None
+
+
+def test_wipe_after_failed_unlocks_survives_restarts(vault: Vault, home: Path) -> None:
+    vault.set_fail_limit(3)
+    vault.close()
+    for _ in range(2):
+        with pytest.raises(WrongPassphrase):
+            Vault.unlock(home, "guess")
+    assert KeyFile.parse((home / "key").read_bytes()).fail_count == 2
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, "guess")
+    assert not (home / "key").exists() and not (home / "data").exists()
+    with pytest.raises(NoVault):
+        Vault.unlock(home, PASS)
+
+
+def test_success_resets_failed_unlock_count(vault: Vault, home: Path) -> None:
+    vault.set_fail_limit(2)
+    vault.close()
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, "guess")
+    Vault.unlock(home, PASS).close()
+    assert KeyFile.parse((home / "key").read_bytes()).fail_count == 0
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, "guess")
+    Vault.unlock(home, PASS).close()
+
+
+def test_failed_unlocks_off_by_default(vault: Vault, home: Path) -> None:
+    vault.close()
+    before = tree_bytes(home)
+    for _ in range(5):
+        with pytest.raises(WrongPassphrase):
+            Vault.unlock(home, "guess")
+    assert tree_bytes(home) == before
+
+
+def test_closed_vault_refuses_use(vault: Vault) -> None:
+    vault.close()
+    with pytest.raises(VaultClosed):
+        vault.get_setting("x")
+
+
+def test_sqlcipher_settings(vault: Vault) -> None:
+    conn = vault.conn
+    assert conn.execute("PRAGMA cipher_memory_security").fetchone()[0] in (1, "1")
+    assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA cipher_page_size").fetchone()[0] in (16384, "16384")
+    assert conn.execute("PRAGMA cipher_integrity_check").fetchall() == []
+
+
+def test_home_default_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SATCHEL_HOME", str(tmp_path / "envhome"))
+    assert Home().path == tmp_path / "envhome"
+    monkeypatch.delenv("SATCHEL_HOME")
+    assert Home().path.name == "Satchel"

@@ -1,0 +1,144 @@
+"""Panic wipe: key first, then everything else; never raises; twice is harmless."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+from support import FAST_MS
+
+from app.errors import NoVault, SatchelError
+from app.vault import Vault
+from app.wipe import panic_wipe
+from crypto.keyslots import KeyFile
+
+PASS = "correct horse"
+
+
+def test_wipe_removes_every_file_and_reports(vault: Vault, home: Path) -> None:
+    vault.set_setting("x", "y")
+    report = panic_wipe(home)
+    assert report.key_destroyed
+    assert "key" in report.removed and "data" in report.removed
+    assert not home.exists() or list(home.iterdir()) == []
+    with pytest.raises(NoVault):
+        Vault.unlock(home, PASS)
+
+
+def test_wipe_drops_the_open_vaults_keys(vault: Vault, home: Path) -> None:
+    panic_wipe(home)
+    with pytest.raises(SatchelError):
+        vault.get_setting("x")
+    assert all(b == 0 for b in vault._key)
+
+
+def test_data_is_undecryptable_after_the_key_file_is_gone(vault: Vault, home: Path, tmp_path: Path) -> None:
+    """A forensic examiner who kept a copy of the database and has the passphrase."""
+    vault.set_setting("secret", "names of contacts")
+    vault.close()
+    copy = tmp_path / "seized-data"
+    shutil.copy(home / "data", copy)
+    kf_before = KeyFile.parse((home / "key").read_bytes())
+    panic_wipe(home)
+    shutil.copy(copy, home.parent / "restored")
+    # The passphrase alone, tried as SQLCipher's own passphrase, opens nothing.
+    conn = sqlcipher3.connect(str(home.parent / "restored"))
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = '{PASS}'")
+    with pytest.raises(sqlcipher3.DatabaseError):
+        conn.execute("SELECT * FROM settings").fetchall()
+    # Neither does the key the passphrase derives (it only ever unwrapped the data key).
+    derived = kf_before.derive(PASS)
+    conn = sqlcipher3.connect(str(home.parent / "restored"))
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{derived.hex()}'\"")
+    with pytest.raises(sqlcipher3.DatabaseError):
+        conn.execute("SELECT * FROM settings").fetchall()
+    assert b"names of contacts" not in copy.read_bytes()
+
+
+def test_key_file_is_overwritten_before_unlink(vault: Vault, home: Path) -> None:
+    """Catch the key file's inode: after the wipe its bytes are not the old bytes."""
+    vault.close()
+    original = (home / "key").read_bytes()
+    keep = open(home / "key", "rb")  # a handle keeps the inode alive past the unlink
+    try:
+        panic_wipe(home)
+        keep.seek(0)
+        after = keep.read()
+    finally:
+        keep.close()
+    assert len(after) == len(original)
+    assert after != original
+    assert sum(a == b for a, b in zip(after, original, strict=True)) < len(original) // 16
+
+
+def test_wipe_twice_and_on_missing_home(vault: Vault, home: Path, tmp_path: Path) -> None:
+    panic_wipe(home)
+    second = panic_wipe(home)
+    assert second.removed == [] and second.failed == []
+    assert panic_wipe(tmp_path / "never-existed").removed == []
+
+
+@pytest.mark.parametrize("leftover", ["key-only", "data-only", "temp-file", "journals"])
+def test_wipe_half_written_or_half_wiped_home(home: Path, leftover: str) -> None:
+    Vault.create(home, PASS, iter_time_ms=FAST_MS).close()
+    if leftover == "key-only":
+        (home / "data").unlink()
+    elif leftover == "data-only":
+        (home / "key").unlink()
+    elif leftover == "temp-file":
+        (home / ".tmp-0123456789abcdef").write_bytes(b"half a key file")
+    else:
+        (home / "data-wal").write_bytes(b"x")
+        (home / "data-journal").write_bytes(b"x")
+    panic_wipe(home)
+    assert not home.exists()
+
+
+def test_wipe_leaves_other_peoples_files(home: Path) -> None:
+    Vault.create(home, PASS, iter_time_ms=FAST_MS).close()
+    (home / "holiday.jpg").write_bytes(b"not ours")
+    panic_wipe(home)
+    assert sorted(p.name for p in home.iterdir()) == ["holiday.jpg"]
+
+
+def test_wipe_from_another_thread_while_the_vault_is_busy(vault: Vault, home: Path) -> None:
+    with vault.transaction() as conn:
+        conn.execute("CREATE TABLE busy (x)")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                with vault.transaction() as conn:
+                    conn.execute("INSERT INTO busy VALUES (randomblob(1000))")
+        except BaseException as exc:  # the wipe ends this loop one way or another
+            errors.append(exc)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(0.2)
+    report = panic_wipe(home)
+    t.join(timeout=10)
+    stop.set()
+    assert not t.is_alive()
+    assert report.key_destroyed
+    assert errors, "the busy thread must be stopped by the wipe"
+    assert not home.exists() or list(home.iterdir()) == []
+
+
+def test_key_destruction_is_fast_on_a_large_vault(vault: Vault, home: Path) -> None:
+    """Not a timing assertion: checks the order (key first) through the report."""
+    with vault.transaction() as conn:
+        conn.execute("CREATE TABLE big (x)")
+        for _ in range(50):
+            conn.execute("INSERT INTO big VALUES (randomblob(1000000))")
+    report = panic_wipe(home)
+    assert report.removed[0] == "key"
+    assert report.key_seconds <= report.total_seconds

@@ -148,6 +148,8 @@ def build_parser() -> _Parser:
     from app import cli_packs
 
     cli_packs.add_commands(sub)
+    from sync import cli_usb
+    cli_usb.add_commands(sub)
     return parser
 
 

@@ -482,3 +482,18 @@ def render_html(markdown: str, page_path: str) -> str:
     if not _audit(markup):  # defence in depth: never expected to happen
         return f"<pre>{_esc(markdown)}</pre>\n"
     return markup
+
+
+def title_and_text(markdown: str) -> tuple[str | None, str]:
+    """`page_title` and `plain_text` from one parse (the importer's hot path)."""
+    tokens = _parse(markdown)
+    title: str | None = None
+    blocks: list[str] = []
+    for i, token in enumerate(tokens):
+        if title is None and token.type == "heading_open" and i + 1 < len(tokens):
+            title = _one_line(_inline_text(tokens[i + 1].children, " ")) or None
+        if token.type == "inline":
+            blocks.append(_inline_text(token.children, "\n"))
+        elif token.type in ("fence", "code_block", "html_block"):
+            blocks.append(token.content.rstrip("\n"))
+    return title, "\n\n".join(b.strip() for b in blocks if b.strip())

@@ -383,6 +383,9 @@ class Vault:
                     conn.close()
             self._zero_key()
             self._closed_reason = "The vault is locked."
+        from app import textindex
+
+        textindex.clear_caches()
 
     def drop_keys(self) -> None:
         """Called by the panic wipe from any thread: stop all work and forget the key."""

@@ -79,6 +79,10 @@ def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
         for holder in holders:
             with contextlib.suppress(Exception):
                 holder.drop_keys()
+        with contextlib.suppress(Exception):
+            from app import textindex
+
+            textindex.clear_caches()  # words of recently highlighted pages
         # Step 3: the database and its journals (unlinked, not overwritten: the key is gone).
         for path in [home.db_path, *home.db_side_paths(), *home.temp_paths()]:
             try:

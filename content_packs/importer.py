@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -89,87 +90,169 @@ def _check_cancel(cancel: threading.Event | None) -> None:
         raise ImportCancelled("The import was cancelled; nothing was changed.")
 
 
-def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None,
-                     cancel: threading.Event | None) -> ImportResult:
-    m = pack.manifest
-    total = pack.size + m.content_size
-    done = 0
+@dataclass(frozen=True)
+class _PreparedPage:
+    path: str
+    title: str
+    kind: str
+    markdown: str
+    title_tokens: str
+    body_tokens: str
 
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(min(done, total), total)
-        _check_cancel(cancel)
 
-    step(0)
-    page_paths = [p for c in m.chapters for p in c.pages]
-    with vault.transaction() as conn:
-        row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
-        previous = row[0] if row else None
-        old_pages = [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))]
-        for page_id in old_pages:
-            conn.execute("DELETE FROM page_search WHERE rowid = ?", (page_id,))
-        conn.execute("DELETE FROM packs WHERE id = ?", (m.id,))
+_DONE = object()
 
-        whole = hashlib.sha256()
-        conn.execute(
-            "INSERT INTO packs (id, version, title, language, kind, signer, signer_name, trust_source, "
-            "sample, manifest, signature, size, sha256, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
-            (m.id, m.version, m.title, m.language, m.kind, m.signer, pack.grant.name, pack.grant.source,
-             int(pack.grant.source == "sample"), pack.manifest_bytes, pack.signature_text, pack.size,
-             int(time.time())),
-        )
-        for seq, chunk in enumerate(pack.raw_chunks(CHUNK)):
-            whole.update(chunk)
-            conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)", (m.id, seq, chunk))
-            step(len(chunk))
-        conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (whole.hexdigest(), m.id))
 
-        seq = 0
-        for ch_seq, chapter in enumerate(m.chapters):
-            cur = conn.execute(
-                "INSERT INTO chapters (pack_id, seq, title) VALUES (?, ?, ?)", (m.id, ch_seq, chapter.title)
-            )
-            chapter_id = cur.lastrowid
-            for path in chapter.pages:
+class _TextWorker(threading.Thread):
+    """Reads, verifies and tokenises pages (then checks media hashes) on its own thread,
+    handing each page over through a small bounded queue while the importing thread
+    stores the raw pack: SQLCipher releases the GIL while it encrypts and writes, so the
+    two overlap on a second core, and memory stays bounded whatever the pack's size."""
+
+    def __init__(self, pack: VerifiedPack, cancel: threading.Event | None) -> None:
+        super().__init__(name="satchel-import-text", daemon=True)
+        self.pack = pack
+        self.cancel = cancel
+        self.stop = threading.Event()
+        self.out: queue.Queue[object] = queue.Queue(maxsize=32)
+        self.error: BaseException | None = None
+        self.done_bytes = 0
+
+    def _put(self, item: object) -> bool:
+        while not self._stopped():
+            try:
+                self.out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        try:
+            m = self.pack.manifest
+            page_paths = [p for c in m.chapters for p in c.pages]
+            for path in page_paths:
                 entry = m.file(path)
                 assert entry is not None  # parse_manifest guarantees listed pages are files
-                if entry.size > pack.limits.page_bytes:
+                if entry.size > self.pack.limits.page_bytes:
                     raise PackRejected("A page in the pack is larger than Satchel accepts; the pack was refused.")
-                raw = pack.read_member(entry)
-                step(entry.size)
+                raw = self.pack.read_member(entry)
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     raise PackRejected("A page in the pack is not valid UTF-8 text; the pack was refused.") from None
-                title = md.page_title(text) or path.rsplit("/", 1)[-1]
-                kind = "quiz" if is_quiz_path(path) else "page"
-                cur = conn.execute(
-                    "INSERT INTO pages (pack_id, path, chapter_id, seq, title, kind, markdown) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (m.id, path, chapter_id, seq, title[:300], kind, text),
-                )
-                conn.execute(
-                    "INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
-                    (cur.lastrowid, textindex.index_text(title), textindex.index_text(md.plain_text(text))),
-                )
-                seq += 1
-        listed_pages = set(page_paths)
-        for entry in m.files:
-            if entry.path in listed_pages:
-                continue
-            for chunk in pack.iter_member(entry):
-                step(len(chunk))
-            if entry.path.startswith("media/"):
-                conn.execute(
-                    "INSERT INTO media (pack_id, path, size, sha256) VALUES (?, ?, ?, ?)",
-                    (m.id, entry.path, entry.size, entry.sha256),
-                )
-        raise_floor(conn, m.id, m.version, m.signer)
-        forget_missing_pages(conn, m.id)
+                title, plain = md.title_and_text(text)
+                title = (title or path.rsplit("/", 1)[-1])[:300]
+                page = _PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", text,
+                                     textindex.index_text(title), textindex.index_text(plain))
+                self.done_bytes += entry.size
+                if not self._put(page):
+                    return
+            listed = set(page_paths)
+            for entry in m.files:
+                if entry.path in listed:
+                    continue
+                for chunk in self.pack.iter_member(entry):
+                    self.done_bytes += len(chunk)
+                    if self._stopped():
+                        return
+        except BaseException as exc:  # handed to the importing thread
+            self.error = exc
+        finally:
+            self._put(_DONE)
+
+    def _stopped(self) -> bool:
+        return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+
+def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None,
+                     cancel: threading.Event | None) -> ImportResult:
+    m = pack.manifest
+    total = pack.size + m.content_size
+    stored = 0
+
+    def report() -> None:
+        if progress is not None:
+            progress(min(stored + worker.done_bytes, total), total)
         _check_cancel(cancel)
+
+    worker = _TextWorker(pack, cancel)
+    report()
+    worker.start()
+    try:
+        with vault.transaction() as conn:
+            row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
+            previous = row[0] if row else None
+            old_pages = [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))]
+            for page_id in old_pages:
+                conn.execute("DELETE FROM page_search WHERE rowid = ?", (page_id,))
+            conn.execute("DELETE FROM packs WHERE id = ?", (m.id,))
+            conn.execute(
+                "INSERT INTO packs (id, version, title, language, kind, signer, signer_name, trust_source, "
+                "sample, manifest, signature, size, sha256, imported_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
+                (m.id, m.version, m.title, m.language, m.kind, m.signer, pack.grant.name, pack.grant.source,
+                 int(pack.grant.source == "sample"), pack.manifest_bytes, pack.signature_text, pack.size,
+                 int(time.time())),
+            )
+            chapter_of: dict[str, int] = {}
+            for ch_seq, chapter in enumerate(m.chapters):
+                cur = conn.execute(
+                    "INSERT INTO chapters (pack_id, seq, title) VALUES (?, ?, ?)", (m.id, ch_seq, chapter.title)
+                )
+                for path in chapter.pages:
+                    chapter_of[path] = cur.lastrowid
+            seq = 0
+            finished = False
+
+            def take(block: bool) -> None:
+                """Store the pages the worker has ready (all of them, when `block`)."""
+                nonlocal seq, finished
+                while not finished:
+                    try:
+                        item = worker.out.get(timeout=0.2) if block else worker.out.get_nowait()
+                    except queue.Empty:
+                        if block:
+                            report()
+                            continue
+                        return
+                    if item is _DONE:
+                        finished = True
+                        return
+                    assert isinstance(item, _PreparedPage)
+                    cur = conn.execute(
+                        "INSERT INTO pages (pack_id, path, chapter_id, seq, title, kind, markdown) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (m.id, item.path, chapter_of[item.path], seq, item.title, item.kind, item.markdown),
+                    )
+                    conn.execute("INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
+                                 (cur.lastrowid, item.title_tokens, item.body_tokens))
+                    seq += 1
+
+            whole = hashlib.sha256()
+            for index, chunk in enumerate(pack.raw_chunks(CHUNK)):
+                whole.update(chunk)
+                conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)",
+                             (m.id, index, chunk))
+                stored += len(chunk)
+                take(block=False)
+                report()
+            conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (whole.hexdigest(), m.id))
+            take(block=True)
+            worker.join()
+            if worker.error is not None:
+                raise worker.error
+            report()
+            conn.executemany(
+                "INSERT INTO media (pack_id, path, size, sha256) VALUES (?, ?, ?, ?)",
+                [(m.id, e.path, e.size, e.sha256) for e in m.files if e.path.startswith("media/")],
+            )
+            raise_floor(conn, m.id, m.version, m.signer)
+            forget_missing_pages(conn, m.id)
+            _check_cancel(cancel)
+    finally:
+        worker.stop.set()
+        worker.join()
     log.info("pack imported")
     return ImportResult(m.id, m.version, m.title, previous)
 

@@ -16,6 +16,7 @@ Order of checks (DESIGN.md, Pack file), each before the next may start:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -97,14 +98,20 @@ class VerifiedPack:
                 pass
 
     def raw_chunks(self, chunk: int = CHUNK) -> Iterator[bytes]:
-        """The whole pack file as signed, for keeping it in the vault unchanged."""
-        self._file.seek(0)
-        remaining = self.size
-        while remaining > 0:
-            data = self._file.read(min(chunk, remaining))
+        """The whole pack file as signed, for keeping it in the vault unchanged.
+
+        Safe to run while another thread reads members: both go through the archive's
+        lock, and zipfile seeks to its own position before each of its reads.
+        """
+        lock = getattr(self._archive, "_lock", None)
+        pos = 0
+        while pos < self.size:
+            with lock if lock is not None else contextlib.nullcontext():
+                self._file.seek(pos)
+                data = self._file.read(min(chunk, self.size - pos))
             if not data:
                 raise _damaged()
-            remaining -= len(data)
+            pos += len(data)
             yield data
 
     def close(self) -> None:

@@ -195,7 +195,8 @@ HOSTILE_IMAGES = [
     "![x](//evil.example/x.png)",
     "![x](<http://evil.example/x.png> \"t\")",
     "![x][img]\n\n[img]: http://evil.example/x.png",
-    "![x](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==)",
+    "![x](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAC"
+    "hwGA60e6kgAAAABJRU5ErkJggg==)",
     "![x](data:image/svg+xml,%3Csvg%20onload%3Dalert(1)%3E)",
     "![x](javascript:alert(1))",
     "![x](file:///etc/passwd)",

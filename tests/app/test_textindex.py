@@ -183,14 +183,13 @@ def test_every_code_point_survives_the_fts5_tokenizer_intact() -> None:
     # Each code point between two letters: FTS5 must keep exactly our tokens, so a
     # character that Python and SQLite classify differently cannot split a token.
     texts = [
-        " ".join(index_text(f"a{chr(cp)}b") for cp in range(start, min(start + 4096, 0x40000))
+        " ".join(f"a{chr(cp)}b" for cp in range(start, min(start + 4096, 0x40000))
                  if not 0xD800 <= cp <= 0xDFFF)
         for start in range(0x80, 0x40000, 4096)
     ]
-    db = make_db(texts)
-    vocab = _vocab_terms(db)
+    vocab = _vocab_terms(make_db(texts))
     for i, text in enumerate(texts):
-        assert vocab.get(i + 1, []) == text.split(), f"block {i}"
+        assert vocab.get(i + 1, []) == index_text(text).split(" "), f"block {i}"
 
 
 @pytest.mark.parametrize("quoted", ["'{}'", '"{}"'])
@@ -515,6 +514,15 @@ def test_hostile_queries_never_reach_fts5_syntax(query: str) -> None:
     if expr is not None:
         assert SAFE_EXPR.fullmatch(expr), expr
     search(db, query)  # must not raise
+
+
+def test_clear_caches_keeps_results_identical() -> None:
+    from app.textindex import clear_caches
+
+    text = "Everyone has the right to freedom; 人人生而自由。"
+    before = highlight_spans(text, "freedom 自由")
+    clear_caches()
+    assert highlight_spans(text, "freedom 自由") == before == [(26, 33), (39, 41)]
 
 
 def test_operators_are_searched_as_words() -> None:

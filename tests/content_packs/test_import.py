@@ -102,7 +102,7 @@ def test_cancel_leaves_the_vault_as_it_was(vault, store, tmp_path, trainer) -> N
 
     with pytest.raises(ImportCancelled):
         import_pack(vault, p, progress=progress_cb, cancel=cancel, store=store)
-    assert len(seen) > 2
+    assert len(seen) >= 2  # progress was reported before the cancel took effect
     assert vault_snapshot(vault) == before
 
 

@@ -1,0 +1,213 @@
+"""Pack figures (issue 3), each beside a baseline measured in the same run:
+- import throughput of a 200 MB pack (text and media) vs SQLCipher blob inserts;
+- verification throughput vs hashlib SHA-256 over the same file;
+- peak memory while importing vs an idle process that opened the vault;
+- search p50/p95 over 50,000 pages vs a bare FTS5 query on the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import secrets
+import statistics
+import time
+from pathlib import Path
+
+from bench.common import percentile, report, run_python, workdir
+
+from app import textindex
+from app import vault as vault_mod
+from app.search import search
+from app.trust import GivenKey, TrustStore
+from app.vault import Vault
+from content_packs.build import build_pack
+from content_packs.importer import import_pack
+from content_packs.verify import verify_pack_file
+from crypto import minisign
+
+MB = 1 << 20
+
+
+def _udhr_paragraphs() -> list[str]:
+    from corpus import languages
+    return [a.text for lang in languages() for a in lang.articles if a.text]
+
+
+def make_big_source(folder: Path, total: int = 200 * MB, text_share: float = 0.05) -> Path:
+    """A pack source of about `total` bytes: Markdown pages and media files."""
+    rng = random.Random(1)
+    paras = [p for p in _udhr_paragraphs() if p.isascii() or True]
+    (folder / "pages").mkdir(parents=True)
+    (folder / "media").mkdir()
+    text_budget = int(total * text_share)
+    pages, written, n = [], 0, 0
+    media_count = 40
+    while written < text_budget:
+        body = "\n\n".join(rng.choice(paras) for _ in range(8))
+        name = f"pages/p{n:05d}.md"
+        extra = f"\n\n![figure](../media/m{n % media_count:03d}.png)\n" if n < media_count else ""
+        text = f"# Page {n}\n\n{body}{extra}\n"
+        (folder / name).write_text(text, encoding="utf-8")
+        pages.append(name)
+        written += len(text.encode())
+        n += 1
+    per_media = (total - written) // media_count
+    for i in range(media_count):
+        (folder / "media" / f"m{i:03d}.png").write_bytes(os.urandom(per_media))
+    listed = ", ".join(f'"{p}"' for p in pages)
+    (folder / "pack.toml").write_text(
+        f'[pack]\nid = "org.bench.big"\nversion = 1\ntitle = "Bench"\nlanguage = "en"\nkind = "guide"\n\n'
+        f'[[chapters]]\ntitle = "All"\npages = [{listed}]\n')
+    return folder
+
+
+def blob_insert_rate(tmp: Path, size: int) -> float:
+    conn = vault_mod._connect(tmp / f"blobs-{secrets.token_hex(4)}", secrets.token_bytes(32))
+    chunk = os.urandom(MB)
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.execute("CREATE TABLE b (data BLOB)")
+    for _ in range(size // MB):
+        conn.execute("INSERT INTO b VALUES (?)", (chunk,))
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return size / elapsed / MB
+
+
+def bench_import_and_verify(runs: int = 3) -> None:
+    with workdir() as tmp:
+        key = minisign.generate_key()
+        src = make_big_source(tmp / "src")
+        pack = tmp / "big.satchel"
+        build_pack(src, key, pack)
+        size = pack.stat().st_size
+
+        import_rates, blob_rates = [], []
+        for i in range(runs):
+            v = Vault.create(tmp / f"h{i}", "pw", iter_time_ms=5)
+            store = TrustStore(v, roots=(), bundled=None)
+            store.add_manual(key.public)
+            start = time.perf_counter()
+            import_pack(v, pack, store=store)
+            import_rates.append(size / (time.perf_counter() - start) / MB)
+            v.close()
+            blob_rates.append(blob_insert_rate(tmp, size))
+        imp, blob = statistics.median(import_rates), statistics.median(blob_rates)
+        report(f"import a {size / MB:.0f} MB pack", f"{imp:.0f} MB/s", "SQLCipher blob inserts",
+               f"{blob:.0f} MB/s", imp / blob, ">= 0.50", imp / blob >= 0.5)
+
+        def sha() -> None:
+            h = hashlib.sha256()
+            with open(pack, "rb") as f:
+                while chunk := f.read(MB):
+                    h.update(chunk)
+
+        ver_rates, sha_rates = [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            verify_pack_file(pack, GivenKey(key.public))
+            ver_rates.append(size / (time.perf_counter() - start) / MB)
+            start = time.perf_counter()
+            sha()
+            sha_rates.append(size / (time.perf_counter() - start) / MB)
+        ver, sh = statistics.median(ver_rates), statistics.median(sha_rates)
+        report("verify the same pack", f"{ver:.0f} MB/s", "hashlib SHA-256 of the file", f"{sh:.0f} MB/s",
+               ver / sh, ">= 0.50", ver / sh >= 0.5)
+
+        (tmp / "key.pub").write_text(key.public.to_text())
+        code_import = (
+            "import sys\nfrom bench.common import vm_hwm_mb\nfrom app.vault import Vault\n"
+            "from app.trust import TrustStore\nfrom content_packs.importer import import_pack\n"
+            "from crypto.minisign import PublicKey\n"
+            "v = Vault.create(sys.argv[1], 'pw', iter_time_ms=5)\n"
+            "s = TrustStore(v, roots=(), bundled=None)\n"
+            "s.add_manual(PublicKey.from_text(open(sys.argv[3]).read()))\n"
+            "if sys.argv[2] != '-': import_pack(v, sys.argv[2], store=s)\n"
+            "print(vm_hwm_mb())\n"
+        )
+        peak = float(run_python(code_import, str(tmp / "mem1"), str(pack), str(tmp / "key.pub")))
+        idle = float(run_python(code_import, str(tmp / "mem2"), "-", str(tmp / "key.pub")))
+        report(f"peak memory importing the {size / MB:.0f} MB pack", f"{peak:.0f} MB",
+               "same process without the import", f"{idle:.0f} MB", peak / idle)
+
+
+def bench_search(pages_total: int = 50_000, queries: int = 300) -> None:
+    from corpus import languages
+
+    rng = random.Random(2)
+    langs = languages()
+    with workdir() as tmp:
+        key = minisign.generate_key()
+        v = Vault.create(tmp / "h", "pw", iter_time_ms=5)
+        store = TrustStore(v, roots=(), bundled=None)
+        store.add_manual(key.public)
+        articles = [(lang, a) for lang in langs for a in lang.articles]
+        per_pack = 5000
+        texts: list[str] = []
+        for p in range(pages_total // per_pack):
+            src = tmp / f"src{p}"
+            (src / "pages").mkdir(parents=True)
+            names = []
+            for i in range(per_pack):
+                lang, art = articles[(p * per_pack + i) % len(articles)]
+                paras = art.text.split(". ")
+                rng.shuffle(paras)
+                body = ". ".join(paras)
+                text = f"# {art.title} {p}-{i}\n\n{body}\n"
+                name = f"pages/p{i:05d}.md"
+                (src / name).write_text(text, encoding="utf-8")
+                names.append(name)
+                texts.append(f"{art.title} {p}-{i}\n{body}")
+            listed = ", ".join(f'"{n}"' for n in names)
+            (src / "pack.toml").write_text(
+                f'[pack]\nid = "org.bench.s{p}"\nversion = 1\ntitle = "S{p}"\nlanguage = "und"\nkind = "guide"\n\n'
+                f'[[chapters]]\ntitle = "All"\npages = [{listed}]\n', encoding="utf-8")
+            out = tmp / f"s{p}.satchel"
+            build_pack(src, key, out)
+            import_pack(v, out, store=store)
+
+        # The same text in a bare FTS5 table (FTS5's own tokenizer, its own snippet()).
+        bare = vault_mod._connect(tmp / "bare", secrets.token_bytes(32))
+        bare.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+        bare.execute("BEGIN")
+        bare.executemany("INSERT INTO t (body) VALUES (?)", ((t,) for t in texts))
+        bare.execute("COMMIT")
+
+        words: list[str] = []
+        for lang, art in rng.sample(articles, queries):
+            if lang.no_spaces:
+                run = "".join(c for c in art.text[:200] if c.isalpha())
+                if len(run) >= 2:
+                    i = rng.randrange(len(run) - 1)
+                    words.append(run[i:i + 2])
+            else:
+                cands = [w for w in art.text.split() if len(w) >= 4 and w.isalpha()]
+                if cands:
+                    words.append(rng.choice(cands))
+        ours_t, bare_t = [], []
+        for w in words:
+            start = time.perf_counter()
+            search(v, w, limit=20)
+            ours_t.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            bare.execute("SELECT rowid, snippet(t, 0, '[', ']', '…', 24) FROM t WHERE t MATCH ? "
+                         "ORDER BY rank LIMIT 20", (textindex._fts_string(w),)).fetchall()
+            bare_t.append(time.perf_counter() - start)
+        p50, p95 = percentile(ours_t, 50) * 1000, percentile(ours_t, 95) * 1000
+        b50, b95 = percentile(bare_t, 50) * 1000, percentile(bare_t, 95) * 1000
+        report(f"search p50 over {pages_total} pages ({len(words)} queries, top 20 with snippets)",
+               f"{p50:.2f} ms", "bare FTS5 query with snippet()", f"{b50:.2f} ms", p50 / b50)
+        report("search p95", f"{p95:.2f} ms", "bare FTS5 p95", f"{b95:.2f} ms", p95 / b95, "<= 2x", p95 / b95 <= 2)
+        v.close()
+
+
+def main() -> None:
+    bench_import_and_verify()
+    bench_search()
+
+
+if __name__ == "__main__":
+    main()

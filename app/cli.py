@@ -13,13 +13,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from typing import TYPE_CHECKING
+
 from app import __version__
 from app.cli_io import confirm, out, out_json, read_secret
 from app.errors import InvalidArgument, NoVault, SatchelError
 from app.home import Home
-from app.vault import Vault
-from app.wipe import panic_wipe
 from crypto.secure import harden_process
+
+if TYPE_CHECKING:
+    from app.vault import Vault
+
+# The vault (SQLCipher, cryptography) is imported only by the commands that need it, so
+# `satchel` with no sub-command opens its window without paying for them first.
 
 Handler = Callable[[argparse.Namespace, Home], int]
 
@@ -35,6 +41,8 @@ class _Parser(argparse.ArgumentParser):
 
 def open_vault(home: Home) -> Vault:
     """Ask for the vault passphrase and unlock (used by every command that reads the vault)."""
+    from app.vault import Vault
+
     if not home.has_vault():
         raise NoVault(f"There is no Satchel vault in {home.path}; create one with 'satchel init'.")
     return Vault.unlock(home, read_secret("Vault passphrase: "))
@@ -53,6 +61,8 @@ def positive_int(value: str) -> int:
 # -- vault commands ----------------------------------------------------------------
 
 def cmd_init(args: argparse.Namespace, home: Home) -> int:
+    from app.vault import Vault
+
     if args.iter_time is not None and not 1 <= args.iter_time <= 60_000:
         raise InvalidArgument("--iter-time must be between 1 and 60000 milliseconds.")
     home.check_usable()
@@ -93,6 +103,8 @@ def cmd_wipe(args: argparse.Namespace, home: Home) -> int:
     ):
         out("Nothing was wiped.")
         return 1
+    from app.wipe import panic_wipe
+
     report = panic_wipe(home.path)
     if report.failed:
         print(f"Satchel could not remove {len(report.failed)} file(s) in {home.path}.", file=sys.stderr)

@@ -12,11 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from app.cli_io import confirm, out, out_json, read_secret
 from app.errors import InvalidArgument, SatchelError
 from app.home import Home
-from crypto import minisign
-from crypto.minisign import MinisignError, PublicKey, SecretKey
+
+if TYPE_CHECKING:
+    from crypto.minisign import PublicKey, SecretKey
 
 MAX_KEY_FILE = 64 * 1024
 
@@ -41,6 +44,8 @@ def _read_small(path: Path, what: str) -> str:
 
 
 def read_public_key(path: Path) -> PublicKey:
+    from crypto.minisign import MinisignError, PublicKey
+
     try:
         return PublicKey.from_text(_read_small(path, "public key"))
     except MinisignError as exc:
@@ -48,6 +53,9 @@ def read_public_key(path: Path) -> PublicKey:
 
 
 def read_secret_key(path: Path) -> SecretKey:
+    from crypto import minisign
+    from crypto.minisign import MinisignError
+
     text = _read_small(path, "secret key")
     try:
         needs = minisign.key_needs_passphrase(text)
@@ -76,6 +84,8 @@ def _write_new(path: Path, text: str, mode: int) -> None:
 # -- keys --------------------------------------------------------------------------
 
 def cmd_keys_generate(args: argparse.Namespace, home: Home) -> int:
+    from crypto import minisign
+
     base = Path(args.out)
     key_path, pub_path = Path(f"{base}.key"), Path(f"{base}.pub")
     for p in (key_path, pub_path):
@@ -117,6 +127,8 @@ def cmd_pack_verify(args: argparse.Namespace, home: Home) -> int:
 
 
 def _embedded_signer(path: Path) -> PublicKey | None:
+    from crypto.minisign import MinisignError, PublicKey
+
     from content_packs.build import SIGNER_COMMENT
     from content_packs.limits import DEFAULT_LIMITS, SIGNATURE_NAME
     from content_packs.verify import open_archive, read_raw
@@ -244,6 +256,8 @@ def cmd_trust_remove(args: argparse.Namespace, home: Home) -> int:
 
 def cmd_trust_sign_list(args: argparse.Namespace, home: Home) -> int:
     """For the publisher: sign a trust list with a root key (kept offline)."""
+    from crypto import minisign
+
     from app.trust import TrustError, parse_trust_list, trust_list_comment
 
     data = Path(args.list).read_bytes()

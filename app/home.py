@@ -21,6 +21,7 @@ from crypto.secure import TEMP_PREFIX
 KEY_NAME = "key"
 DB_NAME = "data"
 DB_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+ASIDE = ".aside"
 
 
 def default_home() -> Path:
@@ -53,9 +54,36 @@ class Home:
         except OSError:
             return []
 
+    def aside_paths(self) -> list[Path]:
+        """Damaged vault files set aside by `set_aside` (key files first)."""
+        try:
+            found = [p for p in self.path.iterdir() if p.name.startswith((KEY_NAME + ASIDE, DB_NAME + ASIDE))]
+        except OSError:
+            return []
+        return sorted(found, key=lambda p: (not p.name.startswith(KEY_NAME), p.name))
+
     def owned_paths(self) -> list[Path]:
-        """Every path Satchel may have written, key file first."""
-        return [self.key_path, *self.temp_paths(), self.db_path, *self.db_side_paths()]
+        """Every path Satchel may have written, key files first."""
+        return [self.key_path, *self.temp_paths(), *self.aside_paths(), self.db_path, *self.db_side_paths()]
+
+    def set_aside(self) -> list[str]:
+        """Rename a damaged vault's files out of the way (nothing is deleted, so whatever
+        might be recoverable stays), making room for a new vault. The panic wipe still
+        destroys them. Returns the new names."""
+        n = 1
+        while any(p.name.startswith((f"{KEY_NAME}{ASIDE}{n}", f"{DB_NAME}{ASIDE}{n}")) for p in self.aside_paths()):
+            n += 1
+        moved = []
+        for path in [self.key_path, self.db_path, *self.db_side_paths()]:
+            if path.exists():
+                base = KEY_NAME if path == self.key_path else DB_NAME
+                target = self.path / f"{base}{ASIDE}{n}{path.name[len(base):]}"
+                try:
+                    os.rename(path, target)
+                except OSError as exc:
+                    raise os_error(exc, self.path) from None
+                moved.append(target.name)
+        return moved
 
     def has_vault(self) -> bool:
         return self.key_path.exists() or self.db_path.exists()

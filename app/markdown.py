@@ -388,9 +388,22 @@ _SIMPLE_BLOCK = {
 _HEADINGS = {f"h{n}" for n in range(1, 7)}
 
 
+def heading_anchor(text: str) -> str:
+    """The anchor a heading gets, as GitHub spells it: lower case, letters, digits and
+    hyphens (`## Before you travel` -> `before-you-travel`), in any script."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text).casefold():
+        if ch in " -":
+            out.append("-")
+        elif unicodedata.category(ch)[0] in "LMN" or ch == "_":
+            out.append(ch)
+    return "".join(out)
+
+
 def _render_tokens(tokens: Sequence[Token], page_path: str) -> str:
     out: list[str] = []
-    for token in tokens:
+    anchors: dict[str, int] = {}
+    for index, token in enumerate(tokens):
         kind = token.type
         if kind in _SIMPLE_BLOCK:
             out.append(_SIMPLE_BLOCK[kind])
@@ -399,7 +412,17 @@ def _render_tokens(tokens: Sequence[Token], page_path: str) -> str:
                 out.append("<p>" if kind == "paragraph_open" else "</p>\n")
         elif kind in ("heading_open", "heading_close"):
             tag = token.tag if token.tag in _HEADINGS else "p"
-            out.append(f"<{tag}>" if kind == "heading_open" else f"</{tag}>\n")
+            if kind == "heading_close":
+                out.append(f"</{tag}>\n")
+                continue
+            out.append(f"<{tag}>")
+            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+            anchor = heading_anchor(_inline_text(nxt.children, " ")) if nxt is not None else ""
+            if anchor:
+                seen = anchors.get(anchor, 0)
+                anchors[anchor] = seen + 1
+                name = anchor if not seen else f"{anchor}-{seen}"
+                out.append(f'<a name="{_esc(name)}"></a>')
         elif kind == "ordered_list_open":
             start = token.attrGet("start")
             if isinstance(start, int) or (isinstance(start, str) and start.isdigit()):
@@ -420,7 +443,7 @@ _ALLOWED_TAGS: dict[str, frozenset[str]] = {
     **{tag: frozenset() for tag in ("p", "em", "strong", "code", "pre", "blockquote")},
     **{tag: frozenset() for tag in ("ul", "li", "hr", "br", *_HEADINGS)},
     "ol": frozenset({"start"}),
-    "a": frozenset({"href", "title"}),
+    "a": frozenset({"href", "title", "name"}),
     "img": frozenset({"src", "alt", "title"}),
 }
 _HREF_PREFIXES = ("satchel-page:", "satchel-media:", "satchel-external:", "#")

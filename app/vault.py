@@ -200,6 +200,18 @@ class Vault:
             raise
         return cls(home, conn, data_key, keyfile, slot)
 
+    @staticmethod
+    def probe(home: Home | Path | str | None) -> None:
+        """Check, without a passphrase, that a vault is there and its files look whole.
+
+        Raises NoVault or VaultDamaged (one sentence each); reads only, writes nothing.
+        """
+        home = home if isinstance(home, Home) else Home(home)
+        home.check_usable()
+        _read_keyfile(home)
+        if not home.db_path.exists():
+            raise VaultDamaged("The vault's database is missing; nothing was changed.")
+
     @classmethod
     def unlock(cls, home: Home | Path | str | None, passphrase: str) -> Vault:
         """Open the vault with a passphrase (or, with the duress passphrase, replace it)."""

@@ -61,8 +61,10 @@ def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
         from app.home import Home
 
         home = Home(home_path)
-        # Step 1: the key file, and any temporary file (a key file being rewritten).
-        for path in [home.key_path, *home.temp_paths()]:
+        # Step 1: the key file, any temporary file (a key file being rewritten) and key
+        # files set aside from a damaged vault.
+        key_like = [p for p in home.aside_paths() if p.name.startswith("key")]
+        for path in [home.key_path, *home.temp_paths(), *key_like]:
             try:
                 if path.is_dir() and not path.is_symlink():
                     continue
@@ -84,7 +86,7 @@ def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
 
             textindex.clear_caches()  # words of recently highlighted pages
         # Step 3: the database and its journals (unlinked, not overwritten: the key is gone).
-        for path in [home.db_path, *home.db_side_paths(), *home.temp_paths()]:
+        for path in [home.db_path, *home.db_side_paths(), *home.temp_paths(), *home.aside_paths()]:
             try:
                 if path.is_dir() and not path.is_symlink():
                     continue

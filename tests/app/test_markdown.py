@@ -32,7 +32,7 @@ SAFE_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre",
     "blockquote", "ul", "ol", "li", "hr", "br", "a", "img",
 }  # fmt: skip
-SAFE_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+SAFE_ATTRS = {"a": {"href", "title", "name"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
 class Collector(HTMLParser):
@@ -634,7 +634,7 @@ def test_resolve(page: str, target: str, expected: str | None) -> None:
 def test_ordinary_page_renders_expected_structure() -> None:
     out = render_html(ARABIC_PAGE, "pages/article-01.md")
     assert_safe(out)
-    assert "<h1>الإعلان العالمي لحقوق الإنسان</h1>" in out
+    assert '<h1><a name="الإعلان-العالمي-لحقوق-الإنسان"></a>الإعلان العالمي لحقوق الإنسان</h1>' in out
     assert "<strong>أحراراً</strong>" in out
     assert '<a href="satchel-page:pages/b.md">الكرامة</a>' in out
     assert '<img src="satchel-media:media/logo.png" alt="شعار" />' in out
@@ -644,7 +644,7 @@ def test_ordinary_page_renders_expected_structure() -> None:
 def test_chinese_page_renders_and_escapes_code() -> None:
     out = render_html(CHINESE_PAGE, "pages/article-01.md")
     assert_safe(out)
-    assert "<h1>世界人权宣言</h1>" in out and "<h2>第一条</h2>" in out
+    assert '<h1><a name="世界人权宣言"></a>世界人权宣言</h1>' in out and '<h2><a name="第一条"></a>第一条</h2>' in out
     assert "<em>自由</em>" in out
     assert '<a href="satchel-page:pages/article-02.md">第二条</a>' in out
     assert "<pre><code>代码 &lt;b&gt;\n</code></pre>" in out
@@ -653,3 +653,16 @@ def test_chinese_page_renders_and_escapes_code() -> None:
 def test_ordered_list_start_is_a_number() -> None:
     out = render_html("7. seven\n8. eight", PAGE)
     assert '<ol start="7">' in out
+
+
+def test_headings_carry_anchors_for_section_links() -> None:
+    from app.markdown import heading_anchor, render_html
+
+    html = render_html("# Start\n\n## Before you travel\n\n## Before you travel\n\n## الحرية للجميع\n",
+                       "pages/a.md")
+    assert '<h2><a name="before-you-travel"></a>Before you travel</h2>' in html
+    assert '<a name="before-you-travel-1"></a>' in html
+    assert f'<a name="{heading_anchor("الحرية للجميع")}"></a>' in html
+    # A hostile heading cannot smuggle markup through its anchor.
+    html = render_html('# x" onclick="alert(1)\n', "pages/a.md")
+    assert 'onclick="' not in html and "&quot; onclick=&quot;" in html

@@ -1,0 +1,97 @@
+"""Worker-side steps of the window's flows: create a vault, unlock one, load its
+settings, import the starter library. Plain functions of an OpContext, run by
+ui/ops.py on the database thread; nothing here touches a widget."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.errors import SatchelError
+from ui.ops import OpContext
+from ui.prefs import Prefs
+
+log = logging.getLogger(__name__)
+
+
+def create_vault(
+    ctx: OpContext,
+    home: Any,
+    passphrase: str,
+    duress: str | None,
+    iter_time_ms: int | None,
+    look: tuple[str, int, bool],
+) -> Any:
+    """A new vault holding the chosen language and look (and the duress passphrase)."""
+    from app.vault import Vault
+
+    vault = Vault.create(home, passphrase, iter_time_ms=iter_time_ms)
+    try:
+        ctx.check()
+        save_look(vault, look)
+        if duress:
+            vault.set_duress(duress)
+        ctx.check()
+    except BaseException:
+        vault.close()
+        raise
+    return vault
+
+
+def unlock_vault(_ctx: OpContext, home: Any, passphrase: str) -> Any:
+    from app.vault import Vault
+
+    return Vault.unlock(home, passphrase)
+
+
+def save_look(vault: Any, look: tuple[str, int, bool]) -> None:
+    from ui.prefs import save
+
+    lang, scale, contrast = look
+    save(vault, "language", lang)
+    save(vault, "text_scale", scale)
+    save(vault, "high_contrast", contrast)
+
+
+def load_prefs(ctx: OpContext, look: tuple[str, int, bool]) -> Prefs:
+    """The vault's settings. A vault without any (new, or opened with the duress
+    passphrase) takes the language and look the unlock screen showed, so nothing changes,
+    and receives the sample library a first run imports: a vault that the duress
+    passphrase replaced looks like any new one."""
+    from ui.prefs import load
+
+    prefs = load(ctx.vault)
+    if prefs.language is None:
+        save_look(ctx.vault, look)
+        prefs.language, prefs.text_scale, prefs.high_contrast = look
+        from app.library import list_packs
+
+        if not list_packs(ctx.vault):
+            import_starter(ctx)
+    return prefs
+
+
+def import_starter(ctx: OpContext) -> int:
+    """Import the starter packs (labelled Sample) with progress; cancel skips the rest."""
+    from content_packs.errors import ImportCancelled
+    from content_packs.importer import import_pack
+    from content_packs.starter import starter_packs
+
+    sources = starter_packs()
+    n = max(len(sources), 1)
+    imported = 0
+    for i, source in enumerate(sources):
+        if ctx.cancel.is_set():
+            break  # "Skip the sample library": keep what is in, show the library
+
+        def progress(done: int, total: int, i: int = i) -> None:
+            ctx.progress(i * 1000 + (1000 * done // total if total else 0), n * 1000)
+
+        try:
+            import_pack(ctx.vault, source, progress=progress, cancel=ctx.cancel)
+            imported += 1
+        except ImportCancelled:
+            break
+        except SatchelError as exc:
+            log.warning("a starter pack was not imported (%s)", type(exc).__name__)
+    return imported

@@ -1,0 +1,88 @@
+"""`satchel` with no sub-command: the desktop app.
+
+Start-up is kept lean: only QtCore, QtGui and QtWidgets and the small start screens are
+imported here; the vault, the library, the reader and search load after the window is
+shown. Nothing is written to disk at start, and nothing from a vault can reach a log:
+Qt's messages and uncaught exceptions are reported by kind and place only (their text
+could hold content), unless SATCHEL_DEBUG=1 asks for the full text on a developer's
+machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.home import Home
+
+log = logging.getLogger("satchel")
+
+
+def iter_time_from_env() -> int | None:
+    raw = os.environ.get("SATCHEL_ITER_TIME_MS", "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if 1 <= value <= 60_000 else None
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    frames = traceback.extract_tb(tb)
+    place = ", ".join(f"{os.path.basename(f.filename)}:{f.lineno}" for f in frames[-5:])
+    print(f"Satchel: unexpected {kind.__name__} at {place}", file=sys.stderr)
+
+
+def _qt_message(mode: Any, context: Any, message: str) -> None:
+    # Qt's warnings can quote a URL or text from a page; keep only where they came from.
+    log.debug("Qt message (%s) from %s", mode, getattr(context, "category", "?"))
+
+
+def harden_logging() -> None:
+    from ui.qt import qInstallMessageHandler
+
+    if os.environ.get("SATCHEL_DEBUG") != "1":
+        import threading
+
+        sys.excepthook = _excepthook
+        threading.excepthook = lambda a: _excepthook(a.exc_type, a.exc_value or a.exc_type(), a.exc_traceback)
+        qInstallMessageHandler(_qt_message)
+
+
+def create_application(argv: list[str] | None = None) -> Any:
+    from ui.qt import QApplication
+
+    app = QApplication.instance()
+    if app is None:  # Qt 6 scales for high-DPI screens by itself (fractional, pass-through)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Satchel")
+    app.setApplicationDisplayName("Satchel")
+    app.setDesktopFileName("satchel")
+    return app
+
+
+def run_app(home: Home, argv: list[str] | None = None) -> int:
+    """Open the desktop app on `home`; returns the exit code."""
+    harden_logging()
+    app = create_application(argv)
+    from ui import i18n
+    from ui.window import MainWindow
+
+    i18n.set_language(i18n.system_language())
+    window = MainWindow(home, iter_time_ms=iter_time_from_env())
+    window.show()
+    try:
+        return int(app.exec())
+    finally:
+        window.shutdown()
+
+
+if __name__ == "__main__":
+    from app.home import Home as _Home
+
+    sys.exit(run_app(_Home()))

@@ -1,0 +1,204 @@
+"""`python -m ui.screenshots --out DIR`: render each main screen, in English and Arabic.
+
+Runs under Xvfb (it re-runs itself through `xvfb-run` when there is no display, and
+falls back to Qt's offscreen platform if Xvfb is missing). It uses a throw-away vault in
+a temporary folder holding the starter library, wipes it afterwards, and writes only the
+PNG files into DIR: `<lang>-<screen>.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+LANGS = ("en", "ar")
+PASSPHRASE = "screenshots only, not a real passphrase"
+SIZE = (1100, 760)
+
+
+def _xcb_usable() -> bool:
+    """Qt's xcb plugin aborts the process if these system libraries are missing."""
+    import ctypes.util
+
+    return all(
+        ctypes.util.find_library(name) for name in ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
+    )
+
+
+def _ensure_display(argv: list[str]) -> None:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not _xcb_usable():
+        print(
+            "ui.screenshots: Qt's xcb libraries are missing (libxcb-cursor0, libxcb-icccm4, "
+            "libxcb-keysyms1, libxkbcommon-x11-0); rendering offscreen instead.",
+            file=sys.stderr,
+        )
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if shutil.which("xvfb-run") and not os.environ.get("SATCHEL_SCREENSHOTS_CHILD"):
+        os.environ["SATCHEL_SCREENSHOTS_CHILD"] = "1"
+        os.execvp(
+            "xvfb-run",
+            ["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", sys.executable, "-m", "ui.screenshots", *argv],
+        )
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def wait_until(cond: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run the event loop until `cond()` holds (a tool's wait, not app code)."""
+    from ui.qt import QEventLoop, QTimer
+
+    end = time.monotonic() + timeout
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if cond() or time.monotonic() > end else None)
+    timer.start(20)
+    if not cond():
+        loop.exec()
+    timer.stop()
+    if not cond():
+        raise TimeoutError("a screen did not appear in time")
+
+
+def settle(ms: int = 150) -> None:
+    deadline = time.monotonic() + ms / 1000
+    wait_until(lambda: time.monotonic() >= deadline, timeout=ms / 1000 + 5)
+
+
+def prepare_home(folder: Path, lang: str) -> Any:
+    import threading
+
+    from app.home import Home
+    from app.vault import Vault
+    from ui.flows import import_starter
+    from ui.ops import OpContext, Token
+
+    home = Home(folder)
+    with Vault.create(home, PASSPHRASE, iter_time_ms=5) as vault:
+        vault.set_setting("ui.language", lang)
+        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None))
+    return home
+
+
+def shoot(widget: Any, out: Path, name: str) -> Path:
+    settle()
+    path = out / name
+    widget.grab().save(str(path), "PNG")
+    return path
+
+
+def run(out: Path) -> list[Path]:
+    from ui.main import create_application
+
+    app = create_application([sys.argv[0]])
+    from app.wipe import panic_wipe
+    from ui import i18n, theme
+    from ui.firstrun import STEP_PASSPHRASE
+    from ui.window import MainWindow
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for lang in LANGS:
+        tmp = Path(tempfile.mkdtemp(prefix="satchel-shots-"))
+        try:
+            i18n.set_language(lang)
+            theme.apply(100, False)
+            # First run, on an empty home.
+            w = MainWindow(_home(tmp / "empty"), iter_time_ms=5)
+            w.resize(*SIZE)
+            w.show()
+            written.append(shoot(w, out, f"{lang}-firstrun-language.png"))
+            w.show_first_run(STEP_PASSPHRASE)
+            screen: Any = w.screen
+            screen.pass1.setText("river lantern copper whisper")
+            screen.pass2.setText("river lantern copper whisper")
+            written.append(shoot(w, out, f"{lang}-firstrun-passphrase.png"))
+            w.show_first_run(2)
+            written.append(shoot(w, out, f"{lang}-firstrun-duress.png"))
+            w.close()
+            w.shutdown()
+
+            home = prepare_home(tmp / "home", lang)
+            w = MainWindow(home, iter_time_ms=5)
+            w.resize(*SIZE)
+            w.show()
+            written.append(shoot(w, out, f"{lang}-unlock.png"))
+            screen = w.screen
+            screen.field.setText(PASSPHRASE)
+            screen.button.click()
+            wait_until(lambda: w.view is not None and w.view.library.tree.topLevelItemCount() > 0)
+            written.append(shoot(w, out, f"{lang}-library.png"))
+            if lang == "en":  # readable at 200 % text and in high contrast
+                theme.apply(200, True)
+                written.append(shoot(w, out, f"{lang}-library-200-contrast.png"))
+                theme.apply(100, False)
+            guide = (
+                "org.satchel.starter.satchel-guide-ar"
+                if lang == "ar"
+                else "org.satchel.starter.satchel-guide"
+            )
+            w.view.open(guide, "pages/03-panic-wipe.md")
+            reader = w.view.reader
+            wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")
+            written.append(shoot(w, out, f"{lang}-reader.png"))
+            w.view.open("org.satchel.starter.laptop-security", "pages/04-check-storage.quiz.md")
+            wait_until(lambda: reader.quiz is not None)
+            reader.quiz.questions[0].buttons[0].click()
+            written.append(shoot(w, out, f"{lang}-quiz.png"))
+            w.view.search_box.setText("المسح" if lang == "ar" else "passphrase")
+            search = w.view.search
+            wait_until(lambda: search.results.count() > 0 or search.status.text() != "")
+            written.append(shoot(w, out, f"{lang}-search.png"))
+            w.view.search_box.clear()
+            dialog = w.open_settings()
+            wait_until(lambda: dialog is not None and dialog.isVisible())
+            written.append(shoot(dialog, out, f"{lang}-settings.png"))
+            w.lock()
+            w.close()
+            w.shutdown()
+            (tmp / "damaged").mkdir()
+            (tmp / "damaged" / "data").write_bytes(b"\0" * 64)
+            w = MainWindow(_home(tmp / "damaged"), iter_time_ms=5)
+            w.resize(*SIZE)
+            w.show()
+            written.append(shoot(w, out, f"{lang}-damaged.png"))
+            w.close()
+            w.shutdown()
+        finally:
+            for sub in ("home", "damaged", "empty"):
+                panic_wipe(tmp / sub)
+            shutil.rmtree(tmp, ignore_errors=True)
+    i18n.set_language("en")
+    app.processEvents()
+    return written
+
+
+def _home(path: Path) -> Any:
+    from app.home import Home
+
+    return Home(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description="Render Satchel's main screens into PNG files.")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+    args = parser.parse_args(argv)
+    _ensure_display(argv)
+    for path in run(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

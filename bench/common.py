@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "udhr"
 for _p in (str(ROOT), str(ROOT / "tests")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
+from support import CORPUS  # noqa: E402,F401  (test and benchmark data only)
 
 RESULTS: list[str] = []
 

@@ -27,7 +27,8 @@ from app.textindex import (  # noqa: E402
     snippet,
 )
 
-CORPUS = _ROOT.parent / "shared" / "corpus" / "udhr"
+from support import CORPUS  # noqa: E402  (shared/ beside the checkout, or $SATCHEL_CORPUS)
+
 NS = {"u": "http://efele.net/udhr"}
 LANGS = sorted(p.stem.removeprefix("udhr_") for p in CORPUS.glob("udhr_*.xml"))
 # Written without spaces between words: probe them with runs of 2-4 characters.

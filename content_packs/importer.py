@@ -103,29 +103,44 @@ class _PreparedPage:
 _DONE = object()
 
 
+QUEUE_BYTES = 48 * 1024 * 1024
+
+
 class _TextWorker(threading.Thread):
-    """Reads, verifies and tokenises pages (then checks media hashes) on its own thread,
-    handing each page over through a small bounded queue while the importing thread
-    stores the raw pack: SQLCipher releases the GIL while it encrypts and writes, so the
-    two overlap on a second core, and memory stays bounded whatever the pack's size."""
+    """Reads, verifies and tokenises pages (then checks media hashes) on its own thread
+    while the importing thread stores the raw pack: SQLCipher releases the GIL while it
+    encrypts and writes, so the two overlap on a second core. Prepared pages wait in a
+    queue bounded by bytes (QUEUE_BYTES), so memory stays bounded whatever the pack."""
 
     def __init__(self, pack: VerifiedPack, cancel: threading.Event | None) -> None:
         super().__init__(name="satchel-import-text", daemon=True)
         self.pack = pack
         self.cancel = cancel
         self.stop = threading.Event()
-        self.out: queue.Queue[object] = queue.Queue(maxsize=32)
+        self.out: queue.Queue[object] = queue.Queue()
         self.error: BaseException | None = None
         self.done_bytes = 0
+        self.queued_bytes = 0
+        self._room = threading.Condition()
 
-    def _put(self, item: object) -> bool:
-        while not self._stopped():
-            try:
-                self.out.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _put(self, item: object, size: int = 0) -> bool:
+        with self._room:
+            while self.queued_bytes > QUEUE_BYTES and not self._stopped():
+                self._room.wait(timeout=0.1)
+            if self._stopped() and item is not _DONE:
+                return False
+            self.queued_bytes += size
+        self.out.put((item, size))
+        return True
+
+    def taken(self, size: int) -> None:
+        with self._room:
+            self.queued_bytes -= size
+            self._room.notify_all()
+
+    @property
+    def crowded(self) -> bool:
+        return self.queued_bytes > QUEUE_BYTES // 2
 
     def run(self) -> None:
         try:
@@ -146,7 +161,7 @@ class _TextWorker(threading.Thread):
                 page = _PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", text,
                                      textindex.index_text(title), textindex.index_text(plain))
                 self.done_bytes += entry.size
-                if not self._put(page):
+                if not self._put(page, 2 * len(text) + len(page.body_tokens)):
                     return
             listed = set(page_paths)
             for entry in m.files:
@@ -210,12 +225,13 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 nonlocal seq, finished
                 while not finished:
                     try:
-                        item = worker.out.get(timeout=0.2) if block else worker.out.get_nowait()
+                        item, size = worker.out.get(timeout=0.2) if block else worker.out.get_nowait()
                     except queue.Empty:
                         if block:
                             report()
                             continue
                         return
+                    worker.taken(size)
                     if item is _DONE:
                         finished = True
                         return
@@ -235,7 +251,8 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)",
                              (m.id, index, chunk))
                 stored += len(chunk)
-                take(block=False)
+                if worker.crowded:  # only then: interleaving index writes slows both down
+                    take(block=False)
                 report()
             conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (whole.hexdigest(), m.id))
             take(block=True)

@@ -335,3 +335,19 @@ def test_revocation_wins_over_manual_trust(vault, tmp_path) -> None:
 def test_errors_are_satchel_errors() -> None:
     assert issubclass(PackRejected, SatchelError)
     assert hashlib.sha256(b"").hexdigest()
+
+
+def test_tampered_stored_media_file(vault, store, tmp_path, trainer) -> None:
+    """Media are stored uncompressed and read straight from the file: a changed byte is caught."""
+    import os as _os
+    src = write_source(tmp_path / "src-media", pages={"pages/a.md": "# A\n\n![m](../media/m.png)\n"},
+                       media={"media/m.png": b"\x89PNG" + _os.urandom(50_000)})
+    pack = tmp_path / "media.satchel"
+    build_pack(src, trainer.secret, pack)
+    with zipfile.ZipFile(pack) as z:
+        info = z.getinfo("media/m.png")
+        assert info.compress_type == zipfile.ZIP_STORED
+    data = bytearray(pack.read_bytes())
+    data[info.header_offset + 30 + len("media/m.png") + 25_000] ^= 0xFF
+    pack.write_bytes(bytes(data))
+    assert "does not match its signature" in refused(vault, store, pack)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.errors import SatchelError
+from app.strictjson import no_duplicate_keys
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey
 
@@ -109,13 +110,7 @@ def _expiry(value: Any) -> int | None:
     raise TrustError("The trust list has an invalid expiry date.")
 
 
-def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise TrustError("The trust list repeats a field.")
-        out[key] = value
-    return out
+_strict_object = no_duplicate_keys(TrustError, "The trust list repeats a field.")
 
 
 _LIST_FIELDS = {"type", "version", "roots", "keys"}

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.strictjson import no_duplicate_keys
 from content_packs.errors import PackRejected
 from content_packs.limits import (
     DEFAULT_LIMITS,
@@ -96,13 +97,7 @@ def parse_trusted_comment(comment: str) -> tuple[str, int, int]:
     return m.group(1), int(m.group(2)), int(m.group(3))
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise PackRejected("The pack's manifest repeats a field.")
-        out[key] = value
-    return out
+_no_duplicates = no_duplicate_keys(PackRejected, "The pack's manifest repeats a field.")
 
 
 def _reject_constant(name: str) -> Any:

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
+from app.strictjson import no_duplicate_keys
 from app.trust import TrustPolicy
 from content_packs.limits import DEFAULT_LIMITS, PACK_ID_RE, SHA256_RE
 from crypto import minisign
@@ -127,13 +128,7 @@ def sign_index(data: bytes, key: SecretKey, created: int) -> str:
 
 # -- parsing -----------------------------------------------------------------------
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise BadIndex("The stick's index names a field twice.")
-        out[k] = v
-    return out
+_no_duplicates = no_duplicate_keys(BadIndex, "The stick's index names a field twice.")
 
 
 def _int(value: Any, low: int, high: int) -> int:

@@ -266,10 +266,34 @@ def _emit(kind: str, token: str, out: list[str]) -> None:
         out.append(token[-1])
 
 
+class _SeparatorTable(dict):  # type: ignore[type-arg]
+    """str.translate table turning every separator-class character into a space."""
+
+    def __missing__(self, cp: int) -> int | str:
+        value: int | str = " " if _CLASSES[cp] == _SEPARATOR else cp
+        self[cp] = value
+        return value
+
+
+_SEPARATORS = _SeparatorTable()
+_NOT_SIMPLE_RE = re.compile(r"[^w ]")
+_ARABIC_RE = re.compile("[\u0600-\u06ff]")
+
+
 def index_text(text: str) -> str:
     """Normalise ``text`` and return its search tokens separated by single spaces."""
     norm = _normalize(text)
     classes = norm.translate(_CLASSES)
+    if _NOT_SIMPLE_RE.search(classes) is None and _ARABIC_RE.search(norm) is None:
+        # Fast path, all in C: only plain words and separators, no Arabic clitics, no
+        # joiners, no scripts written without spaces. Same tokens as _tokens_by_loop.
+        words = norm.translate(_SEPARATORS).split()
+        if not words or max(map(len, words)) <= MAX_WORD_CHARS:
+            return " ".join(words)
+    return _tokens_by_loop(norm, classes)
+
+
+def _tokens_by_loop(norm: str, classes: str) -> str:
     out: list[str] = []
     append = out.append
     for m in _TOKEN_RE.finditer(classes):

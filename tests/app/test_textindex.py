@@ -665,3 +665,25 @@ def test_snippet_thai_and_controls() -> None:
     out, spans = snippet("a\x00b\x1bc freedom", "freedom")
     assert "\x00" not in out and "\x1b" not in out
     assert [out[a:b] for a, b in spans] == ["freedom"]
+
+
+def test_fast_path_gives_the_same_tokens_as_the_loop() -> None:
+    """index_text's all-C fast path for plain words must equal the general loop."""
+    from app import textindex
+
+    rng = random.Random(5)
+    samples = [
+        "Everyone has the right to life, liberty and security of person.",
+        "Tout individu a droit à la vie, à la liberté et à la sûreté de sa personne.",
+        "Каждый человек имеет право на жизнь, на свободу и на личную неприкосновенность.",
+        "प्रत्येक व्यक्ति को जीवन, स्वाधीनता और वैयक्तिक सुरक्षा का अधिकार है।",
+        "word_with_underscore don't e-mail 1948 ١٩٤٨ x" + "y" * 100,
+        "\u00a0\u2003tabs\tand\nnewlines\r\n  ",
+    ]
+    for _ in range(200):
+        pool = "".join(samples)
+        samples.append("".join(rng.choice(pool) for _ in range(rng.randint(0, 80))))
+    for text in samples:
+        norm = textindex._normalize(text)
+        classes = norm.translate(textindex._CLASSES)
+        assert textindex.index_text(text) == textindex._tokens_by_loop(norm, classes), text

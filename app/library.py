@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from app.seekable import RandomAccessReader
 from app.vault import Vault
 
 RTL_LANGUAGES = {"ar", "arb", "fa", "pes", "ur", "he", "iw", "ug", "ps", "sd", "ckb", "dv", "yi"}
@@ -134,7 +135,7 @@ def get_page(vault: Vault, pack_id: str, path: str) -> Page | None:
     return Page(pack_id, path, row[0], row[1], row[2], row[3])
 
 
-class PackBlobReader(io.RawIOBase):
+class PackBlobReader(RandomAccessReader):
     """A seekable, read-only file over a pack's original bytes, kept in the vault in chunks."""
 
     def __init__(self, vault: Vault, pack_id: str) -> None:
@@ -152,22 +153,7 @@ class PackBlobReader(io.RawIOBase):
             self._starts.append(total)
             total += size
         self._size = total
-        self._pos = 0
         self._cache: tuple[int, bytes] | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def _chunk(self, index: int) -> bytes:
         if self._cache and self._cache[0] == index:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from app.cli_io import out, out_json, read_secret
 from app.errors import SatchelError
 from app.home import Home
-from sync.errors import NotARepository, SealedError
+from sync.errors import NotARepository
 
 if TYPE_CHECKING:  # `satchel` with no command opens the window: keep its start-up light
     from sync.repository import RepoSource
@@ -49,7 +49,7 @@ def _open_vault(home: Home) -> Any:
 
 def open_source(path: Path) -> RepoSource:
     """The repository at PATH: a folder, a stick's root, or a sealed file (asks its passphrase)."""
-    from sync.sealed import SealedSource, sealed_candidates
+    from sync.sealed import SealedSource, open_sealed, sealed_candidates
     from sync.source import FolderSource, find_repository
 
     if path.is_file():
@@ -62,13 +62,7 @@ def open_source(path: Path) -> RepoSource:
     candidates = sealed_candidates(path)
     if not candidates:
         raise NotARepository(f"There are no Satchel packs in {path}.")
-    passphrase = read_secret(SEALED_PROMPT, "the sealed stick's passphrase")
-    for candidate in candidates:
-        try:
-            return SealedSource(candidate, passphrase)
-        except SealedError:
-            continue
-    raise SealedError("That passphrase opens no sealed file on this stick.")
+    return open_sealed(candidates, read_secret(SEALED_PROMPT, "the sealed stick's passphrase"))
 
 
 def cmd_usb_list(args: argparse.Namespace, home: Home) -> int:

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.seekable import RandomAccessReader
 from crypto.kdf import KdfParams, derive
 from sync.errors import SealedError
 from sync.repository import INDEX_NAME, INDEX_SIG_NAME, MAX_PACKS, PACK_NAME_RE
@@ -167,24 +168,10 @@ class SealedReader:
         self._f.close()
 
 
-class _Slice(io.RawIOBase):
+class _Slice(RandomAccessReader):
     def __init__(self, reader: SealedReader, offset: int, size: int) -> None:
-        super().__init__()
-        self._r, self._off, self._size, self._pos = reader, offset, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
+        super().__init__(size)
+        self._r, self._off = reader, offset
 
     def readinto(self, buffer: Any) -> int:
         want = min(len(buffer), self._size - self._pos)
@@ -275,6 +262,16 @@ def sealed_candidates(root: Path, limit: int = 16) -> list[Path]:
     except OSError:
         return []
     return sorted(out)
+
+
+def open_sealed(candidates: list[Path], passphrase: str) -> SealedSource:
+    """The first of `candidates` that `passphrase` opens (SealedError if none does)."""
+    for candidate in candidates:
+        try:
+            return SealedSource(candidate, passphrase)
+        except SealedError:
+            continue
+    raise SealedError("That passphrase opens no sealed file on this stick.")
 
 
 def sealed_chunks(passphrase: str, parts: Iterable[bytes], plain_size: int) -> Iterator[bytes]:

@@ -340,7 +340,7 @@ class UsbDialog(QDialog):
     def load(self, path: Path | None, passphrase: str | None = None) -> None:
         if path is None:
             return
-        from sync.sealed import SealedSource, sealed_candidates
+        from sync.sealed import SealedSource, open_sealed, sealed_candidates
         from sync.source import FolderSource, find_repository
         from sync.usb_import import list_stick
 
@@ -358,7 +358,7 @@ class UsbDialog(QDialog):
                     return "nothing"
                 if not passphrase:
                     return "sealed"
-                source = _open_sealed(candidates, passphrase)
+                source = open_sealed(candidates, passphrase)
             return source, list_stick(self.vault, source)
 
         if self.job is not None:
@@ -538,18 +538,6 @@ def _vault_list(vault: Any) -> Any:
     from app.library import list_packs
 
     return list_packs(vault)
-
-
-def _open_sealed(candidates: list[Path], passphrase: str) -> Any:
-    from sync.errors import SealedError
-    from sync.sealed import SealedSource
-
-    for candidate in candidates:
-        try:
-            return SealedSource(candidate, passphrase)
-        except SealedError:
-            continue
-    raise SealedError("That passphrase opens no sealed file on this stick.")
 
 
 def _then_list(value: Any, vault: Any) -> Any:

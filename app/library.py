@@ -7,13 +7,23 @@ from outside: callers show titles as plain text and pages through app.markdown.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.seekable import RandomAccessReader
 from app.vault import Vault
+
+
+def stored_markdown(value: str | bytes) -> str:
+    """A page's Markdown from the vault's `pages.markdown` column: text, or the raw
+    DEFLATE stream of its UTF-8 bytes exactly as the signed pack held it (what the
+    importer keeps for deflated pages: it costs nothing to keep and a third of the
+    bytes to store)."""
+    return value if isinstance(value, str) else zlib.decompress(value, -15).decode("utf-8")
 
 RTL_LANGUAGES = {"ar", "arb", "fa", "pes", "ur", "he", "iw", "ug", "ps", "sd", "ckb", "dv", "yi"}
 MAX_MEDIA_BYTES = 256 * 1024 * 1024
@@ -132,7 +142,7 @@ def get_page(vault: Vault, pack_id: str, path: str) -> Page | None:
         ).fetchone()
     if row is None:
         return None
-    return Page(pack_id, path, row[0], row[1], row[2], row[3])
+    return Page(pack_id, path, row[0], row[1], stored_markdown(row[2]), row[3])
 
 
 class PackBlobReader(RandomAccessReader):
@@ -194,13 +204,18 @@ def read_media(vault: Vault, pack_id: str, path: str, limit: int = MAX_MEDIA_BYT
     """A media file of a pack, read from the stored signed pack (None if absent or too big)."""
     with vault.lock:
         row = vault.conn.execute(
-            "SELECT size FROM media WHERE pack_id = ? AND path = ?", (pack_id, path)
+            "SELECT size, sha256 FROM media WHERE pack_id = ? AND path = ?", (pack_id, path)
         ).fetchone()
     if row is None or row[0] > limit:
         return None
     with zipfile.ZipFile(pack_bytes_reader(vault, pack_id)) as archive:
         try:
             with archive.open(path) as member:
-                return member.read(limit + 1)[:limit]
+                data = member.read(limit + 1)
         except KeyError:
             return None
+    # The import checked these bytes; checking them again costs little and means no
+    # unverified byte is ever shown, whatever the stored file's headers say.
+    if len(data) != row[0] or hashlib.sha256(data).hexdigest() != row[1]:
+        return None
+    return data

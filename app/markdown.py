@@ -520,3 +520,50 @@ def title_and_text(markdown: str) -> tuple[str | None, str]:
         elif token.type in ("fence", "code_block", "html_block"):
             blocks.append(token.content.rstrip("\n"))
     return title, "\n\n".join(b.strip() for b in blocks if b.strip())
+
+
+# --- search index --------------------------------------------------------------------
+
+# The importer tokenises every page of a pack; a full CommonMark parse is most of that
+# work. `index_fields` gets the same words from a few regular expressions instead: it
+# drops what a reader never sees as text (link and image targets and titles, link
+# reference definitions, code-fence info strings, ordered-list numbers), removes the
+# emphasis and code-span marks that can sit inside a word, and decodes entities;
+# everything else is punctuation to the tokenizer anyway. It can differ from
+# `title_and_text` only where Markdown syntax appears inside code (tests/app/
+# test_markdown.py compares the two on the corpus, the starter packs and Satchel's docs).
+_SIMPLE_ATX_RE = re.compile(r"[ ]{0,3}#{1,6}[ \t]+([^#\n\\`*_\[\]<>&!~]*[^#\s\\`*_\[\]<>&!~])[ \t]*")
+_FENCE_LINE_RE = re.compile(r"^[ ]{0,3}(?:`{3,}|~{3,}).*$", re.MULTILINE)
+_REF_DEF_RE = re.compile(
+    r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(?:<[^<>\n]*>|\S+)"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$",
+    re.MULTILINE,
+)
+_LINK_RE = re.compile(
+    r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
+    r"\([ \t]*(?:<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
+    r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t]*\)"
+)
+_LIST_NUMBER_RE = re.compile(r"^((?:[ \t]*>)*[ \t]*)\d{1,9}[.)](?=[ \t]|$)", re.MULTILINE)
+
+
+def index_fields(markdown: str) -> tuple[str | None, str]:
+    """The page's title (as `page_title` gives it) and the text to index for search."""
+    first = markdown.lstrip("\n").split("\n", 1)[0]
+    heading = _SIMPLE_ATX_RE.fullmatch(first)
+    title = _one_line(heading.group(1)) if heading else page_title(markdown)
+    text = markdown
+    if "```" in text or "~~~" in text:
+        text = _FENCE_LINE_RE.sub("", text)
+    if "]:" in text:
+        text = _REF_DEF_RE.sub("", text)
+    for _ in range(3):  # an image inside a link is a link inside a link
+        if "](" not in text:
+            break
+        text = _LINK_RE.sub(r"\1", text)
+    text = _LIST_NUMBER_RE.sub(r"\1", text)
+    # Emphasis and code spans can sit inside a word (و**بقيت** reads as one word).
+    text = text.replace("*", "").replace("`", "")
+    if "&" in text:
+        text = html.unescape(text)
+    return title, text

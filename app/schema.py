@@ -130,6 +130,13 @@ MIGRATIONS: list[str] = [
         updated_at INTEGER NOT NULL
     );
     """,
+    # 3 -> 4: FTS5 gathers up to 16 MiB of new index in memory before writing a segment
+    # (its default is 1 MiB), so importing a pack writes its index in a few segments
+    # instead of dozens that then have to be merged: about half the indexing time.
+    """
+    INSERT INTO page_search (page_search, rank) VALUES ('hashsize', 16777216);
+    INSERT INTO page_search (page_search, rank) VALUES ('pgsz', 16000);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

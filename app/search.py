@@ -15,6 +15,7 @@ from typing import Any
 
 from app import markdown as md
 from app import textindex
+from app.library import stored_markdown
 from app.vault import Vault
 
 MAX_LIMIT = 200
@@ -56,6 +57,6 @@ def search(vault: Vault, query: str, limit: int = 20, lang: str | None = None) -
         rows = vault.conn.execute(sql, params).fetchall()
     hits = []
     for pack_id, path, title, markdown, language in rows:
-        text, spans = textindex.snippet(md.plain_text(markdown), query)
+        text, spans = textindex.snippet(md.plain_text(stored_markdown(markdown)), query)
         hits.append(Hit(pack_id, path, title, text, language, spans))
     return hits

@@ -216,9 +216,52 @@ _CLUSTER_RE = re.compile(r"bm*|m+")
 
 
 def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = unicodedata.normalize("NFD", text).translate(_FOLD)
-    return unicodedata.normalize("NFC", text)
+    return _normalize_and_check(text)[0]
+
+
+def _normalize_and_check(text: str) -> tuple[str, bool]:
+    """The normalised text, and whether it is plain: nothing to fold, no ZWNJ, no
+    Tibetan, no script written without spaces, nothing beyond the BMP."""
+    if text.isascii():
+        return text.lower(), True  # every other step leaves ASCII as it is
+    text = unicodedata.normalize("NFD", _by_line("NFKC", text).casefold())
+    plain = _fast_tables().special.search(text) is None
+    if not plain:
+        text = _fold(text)
+    return _by_line("NFC", text), plain
+
+
+def _by_line(form: str, text: str) -> str:  # form: "NFC" or "NFKC"
+    """``unicodedata.normalize(form, text)``, line by line: a newline never composes
+    with its neighbours, and ``normalize`` returns a line already in that form after a
+    quick check; pages mix languages by paragraph, of which usually few need the work."""
+    if "\n" not in text:
+        return unicodedata.normalize(form, text)  # type: ignore[arg-type]
+    return "\n".join([unicodedata.normalize(form, line) for line in text.split("\n")])  # type: ignore[arg-type]
+
+
+def _fold(text: str) -> str:
+    """``text.translate(_FOLD)``, without a dictionary lookup per character."""
+    if text.isascii():
+        return text
+    if _ASTRAL_RE.search(text) is not None:
+        return text.translate(_FOLD)
+    fast = _fast_tables()
+    text = fast.deleted.sub("", text)
+    for source, target in _LETTER_FOLD_PAIRS:
+        if source in text:
+            text = text.replace(source, target)
+    if fast.digit.search(text) is not None:
+        text = fast.digit.sub(_fold_match, text)
+    return text
+
+
+def _fold_match(m: re.Match[str]) -> str:
+    return m.group().translate(_FOLD)
+
+
+_LETTER_FOLD_PAIRS = tuple((chr(a), chr(b)) for a, b in _LETTER_FOLDS.items() if b is not None)
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _scan(norm: str) -> Iterator[tuple[str, int, int]]:
@@ -266,51 +309,160 @@ def _emit(kind: str, token: str, out: list[str]) -> None:
         out.append(token[-1])
 
 
-class _SeparatorTable(dict):  # type: ignore[type-arg]
-    """str.translate table turning every separator-class character into a space."""
-
-    def __missing__(self, cp: int) -> int | str:
-        value: int | str = " " if _CLASSES[cp] == _SEPARATOR else cp
-        self[cp] = value
-        return value
+def _class_set(ranges: list[tuple[int, int]]) -> str:
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
 
 
-_SEPARATORS = _SeparatorTable()
-_NOT_SIMPLE_RE = re.compile(r"[^w ]")
-_ARABIC_RE = re.compile("[\u0600-\u06ff]")
+def _ranges(codepoints: Iterator[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for cp in codepoints:
+        if out and out[-1][1] == cp - 1:
+            out[-1] = (out[-1][0], cp)
+        else:
+            out.append((cp, cp))
+    return out
+
+
+class _FastTables(NamedTuple):
+    special: re.Pattern[str]  # anything that keeps decomposed text from being plain
+    deleted: re.Pattern[str]  # characters _FOLD removes (BMP)
+    digit: re.Pattern[str]  # decimal digits other than ASCII ones
+    word: re.Pattern[str]  # runs of class "w" characters (BMP)
+    runs: re.Pattern[str]  # runs of characters of any no-space class but Tibetan's
+    grams: re.Pattern[str]  # runs of one such class
+
+
+@functools.cache
+def _fast_tables() -> _FastTables:
+    """Regular expressions equivalent to the _FOLD and _CLASSES tables, built once from
+    the same rules. They cover the Basic Multilingual Plane only, where Python's regular
+    expressions test a character set in constant time; text with other characters takes
+    the general path. tests/app/test_textindex.py checks them on every code point."""
+    category = unicodedata.category
+    no_space: list[str | None] = [None] * 0x10000
+    for lo, hi, cls in reversed(_NO_SPACE_RANGES):  # the first listed range wins
+        if lo <= 0xFFFF:
+            no_space[lo : min(hi, 0xFFFF) + 1] = [cls] * (min(hi, 0xFFFF) + 1 - lo)
+    stripped = bytearray(0x10000)
+    for lo, hi in _STRIP_RANGES:
+        if lo <= 0xFFFF:
+            stripped[lo : min(hi, 0xFFFF) + 1] = b"\x01" * (min(hi, 0xFFFF) + 1 - lo)
+    deleted: list[int] = []
+    word: list[int] = []
+    by_class: dict[str, list[int]] = {}
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        cat = category(chr(cp))
+        if cp in _LETTER_FOLDS:
+            if _LETTER_FOLDS[cp] is None:
+                deleted.append(cp)
+        elif stripped[cp] or (cat == "Cf" and cp != 0x200C):
+            deleted.append(cp)
+        cls = no_space[cp]
+        if cls is not None:
+            if cp != _TSHEG and (cat[0] in "LMN" or cat == "Cn"):
+                by_class.setdefault(cls, []).append(cp)
+        elif cat[0] in "LMN" and cp not in _APOSTROPHE_LETTERS:
+            word.append(cp)
+    classes = [f"[{_class_set(_ranges(iter(cps)))}]+" for cls, cps in sorted(by_class.items()) if cls != "b"]
+    union = sorted(cp for cls, cps in by_class.items() if cls != "b" for cp in cps)
+    special = sorted(
+        set(deleted)
+        | set(_LETTER_FOLDS)
+        | {cp for cp in range(0x80, 0x10000) if not 0xD800 <= cp <= 0xDFFF and category(chr(cp)) == "Nd"}
+        | {0x200C}
+        | {cp for lo, hi, _ in _NO_SPACE_RANGES if lo <= 0xFFFF for cp in range(lo, min(hi, 0xFFFF) + 1)}
+    )
+    return _FastTables(
+        special=re.compile(f"[{_class_set(_ranges(iter(special)))}\U00010000-\U0010ffff]"),
+        runs=re.compile(f"[{_class_set(_ranges(iter(union)))}]+"),
+        deleted=re.compile(f"[{_class_set(_ranges(iter(deleted)))}]+"),
+        digit=re.compile(r"[^\D0-9]+"),
+        word=re.compile(f"[{_class_set(_ranges(iter(word)))}]+"),
+        grams=re.compile("|".join(classes)),
+    )
+
+
+# Text with any of these (ZWNJ inside Persian words, Tibetan, anything outside the
+# BMP) is tokenised by the general loop.
+_LOOP_ONLY_RE = re.compile("[\u200c\u0f00-\u0fff\U00010000-\U0010ffff]")
+_NO_SPACE_RE = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(min(hi, 0xFFFF))}" for lo, hi, _ in _NO_SPACE_RANGES if lo <= 0xFFFF) + "]"
+)
+# Arabic-script words that get extra forms (see _word_forms): an attached proclitic
+# and article, a doubled lam, or the article, followed by enough letters.
+_CLITIC_RE = re.compile(
+    "(?<![^ ])(?:[\u0648\u0641\u0628\u06a9]\u0627\u0644[^ ]|\u0644\u0644[^ ]{2}|\u0627\u0644[^ ]{2})[^ ]*"
+)
+
+
+def _with_forms(m: re.Match[str]) -> str:
+    """A word matched by _CLITIC_RE (no ZWNJ, at most MAX_WORD_CHARS long) followed by
+    the extra forms _word_forms gives it."""
+    word = m.group()
+    if word[0] != "\u0644" and word[1] == "\u0627":  # proclitic + article
+        rest = word[3:]
+        return f"{word} {word[1:]} {rest}" if len(rest) >= 2 else f"{word} {word[1:]}"
+    if word[0] == "\u0644":  # lam + article's lam
+        return f"{word} \u0627{word[1:]} {word[2:]}"
+    return f"{word} {word[2:]}"  # article
 
 
 def index_text(text: str) -> str:
-    """Normalise ``text`` and return its search tokens separated by single spaces."""
-    norm = _normalize(text)
-    classes = norm.translate(_CLASSES)
-    if _NOT_SIMPLE_RE.search(classes) is None and _ARABIC_RE.search(norm) is None:
-        # Fast path, all in C: only plain words and separators, no Arabic clitics, no
-        # joiners, no scripts written without spaces. Same tokens as _tokens_by_loop.
-        words = norm.translate(_SEPARATORS).split()
-        if not words or max(map(len, words)) <= MAX_WORD_CHARS:
-            return " ".join(words)
-    return _tokens_by_loop(norm, classes)
+    """Normalise ``text`` and return its search tokens separated by single spaces.
+
+    Words come first (each Arabic-script word followed by its extra forms), then the
+    bigrams and last character of every run of a script written without spaces, run
+    by run: only the order within a run matters to FTS5 phrase queries.
+    """
+    norm, plain = _normalize_and_check(text)
+    words: list[str] = []
+    grams: list[str] = []
+    if plain:
+        found = _fast_tables().word.findall(norm)
+        if not found or max(map(len, found)) <= MAX_WORD_CHARS:
+            joined = " ".join(found)
+            return _CLITIC_RE.sub(_with_forms, joined) if "\u0644" in joined else joined
+    if _LOOP_ONLY_RE.search(norm) is None:
+        _tokens_fast(norm, words, grams)
+    else:  # only the lines that need it go through the loop (a newline ends every run)
+        for line in norm.split("\n"):
+            if _LOOP_ONLY_RE.search(line) is None:
+                _tokens_fast(line, words, grams)
+            else:
+                _tokens_by_loop(line, line.translate(_CLASSES), words, grams)
+    return " ".join(part for part in words + grams if part)
 
 
-def _tokens_by_loop(norm: str, classes: str) -> str:
-    out: list[str] = []
-    append = out.append
+def _tokens_fast(norm: str, words: list[str], grams: list[str]) -> None:
+    """Tokens of normalised text without ZWNJ, Tibetan or characters beyond the BMP,
+    appended to ``words`` and ``grams`` as space-separated strings."""
+    fast = _fast_tables()
+    found = fast.word.findall(norm)
+    if found and max(map(len, found)) > MAX_WORD_CHARS:
+        _tokens_by_loop(norm, norm.translate(_CLASSES), words, grams)
+        return
+    joined = " ".join(found)
+    if "\u0644" in joined:  # every Arabic form with extra forms holds a lam
+        joined = _CLITIC_RE.sub(_with_forms, joined)
+    words.append(joined)
+    if _NO_SPACE_RE.search(norm) is not None:
+        out: list[str] = []
+        for run in fast.grams.findall(" ".join(fast.runs.findall(norm))):
+            if len(run) > 1:
+                out.extend([run[i : i + 2] for i in range(len(run) - 1)])
+            out.append(run[-1])
+        grams.append(" ".join(out))
+
+
+def _tokens_by_loop(norm: str, classes: str, words: list[str], grams: list[str]) -> None:
     for m in _TOKEN_RE.finditer(classes):
         start, end = m.span()
-        token = norm[start:end]
-        # Inlined fast paths of _emit: this loop runs once per word of every page.
         if classes[start] == _WORD:
-            if _ZWNJ in token or "\u0600" <= token[0] <= "\u06ff":
-                _emit(_WORD, token, out)
-            else:
-                append(token[:MAX_WORD_CHARS])
-        elif end - start == 1:
-            append(token)
+            _emit(_WORD, norm[start:end], words)
         else:
-            out.extend([token[i : i + 2] for i in range(end - start - 1)])
-            append(token[-1])
-    return " ".join(out)
+            _emit(classes[start], norm[start:end], grams)
 
 
 def _query_terms(query: str) -> list[tuple[str, str]]:

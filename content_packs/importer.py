@@ -30,7 +30,8 @@ from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
 from content_packs.limits import DEFAULT_LIMITS, TRUST_NAME, TRUST_SIG_NAME, Limits
-from content_packs.verify import CHUNK, VerifiedPack, open_archive, open_pack, read_raw
+from content_packs.manifest import FileEntry
+from content_packs.verify import CHUNK, RawChecker, VerifiedPack, open_archive, open_pack, read_raw
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class _PreparedPage:
     path: str
     title: str
     kind: str
-    markdown: str
+    markdown: str | bytes  # as kept (app.library.stored_markdown)
     title_tokens: str
     body_tokens: str
 
@@ -103,18 +104,27 @@ class _PreparedPage:
 _DONE = object()
 
 
-QUEUE_BYTES = 48 * 1024 * 1024
+QUEUE_BYTES = 64 * 1024 * 1024
+BATCH_BYTES = 1024 * 1024
+BATCH_PAGES = 64
+RAW_QUEUE_CHUNKS = 8
 
 
 class _TextWorker(threading.Thread):
-    """Reads, verifies and tokenises pages (then checks media hashes) on its own thread
-    while the importing thread stores the raw pack: SQLCipher releases the GIL while it
-    encrypts and writes, so the two overlap on a second core. Prepared pages wait in a
-    queue bounded by bytes (QUEUE_BYTES), so memory stays bounded whatever the pack."""
+    """Reads, verifies and tokenises pages (then checks compressed non-page members) on
+    its own thread while the importing thread stores the raw pack: SQLCipher releases
+    the GIL while it encrypts and writes, so the two overlap on a second core.
 
-    def __init__(self, pack: VerifiedPack, cancel: threading.Event | None) -> None:
+    Pages travel in batches (BATCH_PAGES pages or BATCH_BYTES, whichever comes first).
+    The importing thread stores them once the raw pack is in, or earlier only when the
+    queue (bounded by QUEUE_BYTES, so memory stays bounded whatever the pack) fills up:
+    storing a page while this thread tokenises means handing the GIL back and forth
+    several times per page, which costs more than the inserts themselves."""
+
+    def __init__(self, pack: VerifiedPack, others: list[FileEntry], cancel: threading.Event | None) -> None:
         super().__init__(name="satchel-import-text", daemon=True)
         self.pack = pack
+        self.others = others
         self.cancel = cancel
         self.stop = threading.Event()
         self.out: queue.Queue[object] = queue.Queue()
@@ -145,28 +155,32 @@ class _TextWorker(threading.Thread):
     def run(self) -> None:
         try:
             m = self.pack.manifest
-            page_paths = [p for c in m.chapters for p in c.pages]
-            for path in page_paths:
+            batch: list[_PreparedPage] = []
+            batch_bytes = 0
+            for path in (p for c in m.chapters for p in c.pages):
                 entry = m.file(path)
                 assert entry is not None  # parse_manifest guarantees listed pages are files
                 if entry.size > self.pack.limits.page_bytes:
                     raise PackRejected("A page in the pack is larger than Satchel accepts; the pack was refused.")
-                raw = self.pack.read_member(entry)
+                raw, deflated = self.pack.read_page(entry)
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     raise PackRejected("A page in the pack is not valid UTF-8 text; the pack was refused.") from None
-                title, plain = md.title_and_text(text)
+                title, plain = md.index_fields(text)
                 title = (title or path.rsplit("/", 1)[-1])[:300]
-                page = _PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", text,
-                                     textindex.index_text(title), textindex.index_text(plain))
+                kept: str | bytes = text if deflated is None else deflated  # see app.library.stored_markdown
+                batch.append(_PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", kept,
+                                           textindex.index_text(title), textindex.index_text(plain)))
+                batch_bytes += len(kept) * (2 if deflated is None else 1) + len(batch[-1].body_tokens)
                 self.done_bytes += entry.size
-                if not self._put(page, 2 * len(text) + len(page.body_tokens)):
-                    return
-            listed = set(page_paths)
-            for entry in m.files:
-                if entry.path in listed:
-                    continue
+                if len(batch) >= BATCH_PAGES or batch_bytes >= BATCH_BYTES:
+                    if not self._put(batch, batch_bytes):
+                        return
+                    batch, batch_bytes = [], 0
+            if batch and not self._put(batch, batch_bytes):
+                return
+            for entry in self.others:
                 for chunk in self.pack.iter_member(entry):
                     self.done_bytes += len(chunk)
                     if self._stopped():
@@ -180,10 +194,46 @@ class _TextWorker(threading.Thread):
         return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
 
 
+class _RawCheckThread(threading.Thread):
+    """Hashes the raw pack bytes the importing thread stores (the whole file, and the
+    stored members on those very bytes) on a third thread: hashlib releases the GIL."""
+
+    def __init__(self, checker: RawChecker) -> None:
+        super().__init__(name="satchel-import-hash", daemon=True)
+        self.checker = checker
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=RAW_QUEUE_CHUNKS)
+        self.sha256: str | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        ended = False
+        try:
+            while (chunk := self.chunks.get()) is not None:
+                self.checker.feed(chunk)
+            ended = True
+            self.sha256 = self.checker.finish()
+        except BaseException as exc:  # handed to the importing thread
+            self.error = exc
+            while not ended and self.chunks.get() is not None:  # until the importing thread closes
+                pass
+
+    def close(self) -> None:
+        """End the input (always once, also on failure) and wait for the result."""
+        self.chunks.put(None)
+        self.join()
+
+
 def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None,
                      cancel: threading.Event | None) -> ImportResult:
     m = pack.manifest
-    total = pack.size + m.content_size
+    pages = {p for c in m.chapters for p in c.pages}
+    # Stored members other than pages (media, mostly) are checked on the raw bytes as
+    # they are kept; compressed ones are read and checked by the text worker.
+    stored_members, others = [], []
+    for entry in m.files:
+        if entry.path not in pages:
+            (others if pack.stored_range(entry) is None else stored_members).append(entry)
+    total = pack.size + sum(m.file(p).size for p in pages) + sum(e.size for e in others)  # type: ignore[union-attr]
     stored = 0
 
     def report() -> None:
@@ -191,9 +241,12 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
             progress(min(stored + worker.done_bytes, total), total)
         _check_cancel(cancel)
 
-    worker = _TextWorker(pack, cancel)
+    worker = _TextWorker(pack, others, cancel)
+    hasher = _RawCheckThread(pack.raw_checker(stored_members))
     report()
     worker.start()
+    hasher.start()
+    hasher_open = True
     try:
         with vault.transaction() as conn:
             row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
@@ -217,12 +270,30 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 )
                 for path in chapter.pages:
                     chapter_of[path] = cur.lastrowid
+            next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM pages").fetchone()[0]
             seq = 0
             finished = False
 
+            def store(batch: list[_PreparedPage]) -> None:
+                """One batch of pages and their search rows, with the ids chosen here."""
+                nonlocal seq, next_id
+                ids = range(next_id, next_id + len(batch))
+                conn.executemany(
+                    "INSERT INTO pages (id, pack_id, path, chapter_id, seq, title, kind, markdown) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(page_id, m.id, p.path, chapter_of[p.path], seq + i, p.title, p.kind, p.markdown)
+                     for i, (page_id, p) in enumerate(zip(ids, batch))],
+                )
+                conn.executemany(
+                    "INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
+                    [(page_id, p.title_tokens, p.body_tokens) for page_id, p in zip(ids, batch)],
+                )
+                seq += len(batch)
+                next_id += len(batch)
+
             def take(block: bool) -> None:
-                """Store the pages the worker has ready (all of them, when `block`)."""
-                nonlocal seq, finished
+                """Store the batches the worker has ready (all of them, when `block`)."""
+                nonlocal finished
                 while not finished:
                     try:
                         item, size = worker.out.get(timeout=0.2) if block else worker.out.get_nowait()
@@ -235,26 +306,22 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                     if item is _DONE:
                         finished = True
                         return
-                    assert isinstance(item, _PreparedPage)
-                    cur = conn.execute(
-                        "INSERT INTO pages (pack_id, path, chapter_id, seq, title, kind, markdown) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (m.id, item.path, chapter_of[item.path], seq, item.title, item.kind, item.markdown),
-                    )
-                    conn.execute("INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
-                                 (cur.lastrowid, item.title_tokens, item.body_tokens))
-                    seq += 1
+                    assert isinstance(item, list)
+                    store(item)
 
-            whole = hashlib.sha256()
             for index, chunk in enumerate(pack.raw_chunks(CHUNK)):
-                whole.update(chunk)
                 conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)",
                              (m.id, index, chunk))
+                hasher.chunks.put(chunk)
                 stored += len(chunk)
-                if worker.crowded:  # only then: interleaving index writes slows both down
+                if worker.crowded:
                     take(block=False)
                 report()
-            conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (whole.hexdigest(), m.id))
+            hasher_open = False
+            hasher.close()
+            if hasher.error is not None:
+                raise hasher.error
+            conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (hasher.sha256, m.id))
             take(block=True)
             worker.join()
             if worker.error is not None:
@@ -269,6 +336,8 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
             _check_cancel(cancel)
     finally:
         worker.stop.set()
+        if hasher_open:
+            hasher.close()
         worker.join()
     log.info("pack imported")
     return ImportResult(m.id, m.version, m.title, previous)

@@ -7,6 +7,8 @@ types, impossible values and oversized lists are refused with one sentence.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from dataclasses import dataclass
@@ -56,10 +58,11 @@ class Manifest:
     files: tuple[FileEntry, ...]
 
     def file(self, path: str) -> FileEntry | None:
-        for f in self.files:
-            if f.path == path:
-                return f
-        return None
+        return self._by_path.get(path)
+
+    @functools.cached_property
+    def _by_path(self) -> dict[str, FileEntry]:
+        return {f.path: f for f in self.files}  # paths are unique (parse_manifest)
 
     @property
     def content_size(self) -> int:

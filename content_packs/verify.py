@@ -16,16 +16,18 @@ Order of checks (DESIGN.md, Pack file), each before the next may start:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
 import stat
 import struct
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from app.trust import Grant, OlderVersion, TrustError, TrustPolicy
 from content_packs.errors import PackRejected, UntrustedSigner, VersionRefused
@@ -69,6 +71,9 @@ class VerifiedPack:
         info = self._archive.getinfo(entry.path)
         if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
             return None
+        return self._data_offset(info, entry.size)
+
+    def _data_offset(self, info: zipfile.ZipInfo, size: int) -> int:
         with self._lock():
             self._file.seek(info.header_offset)
             header = self._file.read(30)
@@ -76,9 +81,39 @@ class VerifiedPack:
             raise _damaged()
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         start = info.header_offset + 30 + name_len + extra_len
-        if start + entry.size > self.size:
+        if start + size > self.size:
             raise _damaged()
         return start
+
+    def read_page(self, entry: FileEntry) -> tuple[bytes, bytes | None]:
+        """A member's checked bytes and, when it is deflated (as pack build writes pages),
+        the raw DEFLATE stream they were inflated from, so that the caller can keep the
+        page compressed exactly as signed; None when the member is stored, or its stream
+        is larger than a sane encoder would make it."""
+        try:
+            info = self._archive.getinfo(entry.path)
+        except KeyError:
+            raise _damaged() from None
+        bound = entry.size + entry.size // 8 + 1024  # zlib's worst case is far below this
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or info.compress_size > bound:
+            return self.read_member(entry), None
+        try:
+            start = self._data_offset(info, info.compress_size)
+            with self._lock():
+                self._file.seek(start)
+                stream = self._file.read(info.compress_size)
+        except OSError:
+            raise _damaged() from None
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(stream, entry.size + 1)
+        except zlib.error:
+            raise _damaged() from None
+        if len(stream) != info.compress_size or not inflater.eof or inflater.unused_data:
+            raise _damaged()
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise PackRejected("A file in the pack does not match its signature; the pack was refused.")
+        return data, stream
 
     def _lock(self) -> contextlib.AbstractContextManager[object]:
         lock = getattr(self._archive, "_lock", None)
@@ -142,6 +177,26 @@ class VerifiedPack:
             for _ in self.iter_member(entry):
                 pass
 
+    def stored_range(self, entry: FileEntry) -> tuple[int, int] | None:
+        """Where a stored (uncompressed) member's bytes lie in the pack file, or None if
+        the member is compressed."""
+        try:
+            start = self._stored_offset(entry)
+        except (KeyError, OSError):
+            raise _damaged() from None
+        return None if start is None else (start, start + entry.size)
+
+    def raw_checker(self, entries: Iterable[FileEntry]) -> RawChecker:
+        """A checker for the raw bytes as they are kept: the whole file's SHA-256, and
+        the given stored members' hashes checked on those very bytes."""
+        ranges = []
+        for entry in entries:
+            where = self.stored_range(entry)
+            if where is None:
+                raise ValueError("only stored members can be checked on the raw bytes")
+            ranges.append(_Range(where[0], where[1], entry.sha256, hashlib.sha256()))
+        return RawChecker(ranges)
+
     def raw_chunks(self, chunk: int = CHUNK) -> Iterator[bytes]:
         """The whole pack file as signed, for keeping it in the vault unchanged.
 
@@ -168,6 +223,51 @@ class VerifiedPack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class _Range:
+    start: int
+    end: int
+    sha256: str
+    digest: Any
+
+
+class RawChecker:
+    """Fed the pack file's bytes in order (the bytes being kept, not a second read of
+    the file, which a hostile filesystem could answer differently), it computes the
+    file's SHA-256 and checks the hashes of stored members as their bytes go by."""
+
+    def __init__(self, ranges: list[_Range]) -> None:
+        self._pending = collections.deque(sorted(ranges, key=lambda r: r.start))
+        self._active: list[_Range] = []
+        self._done: list[_Range] = []
+        self._pos = 0
+        self._whole = hashlib.sha256()
+
+    def feed(self, chunk: bytes) -> None:
+        start, end = self._pos, self._pos + len(chunk)
+        self._whole.update(chunk)
+        view = memoryview(chunk)
+        while self._pending and self._pending[0].start < end:
+            self._active.append(self._pending.popleft())
+        still: list[_Range] = []
+        for r in self._active:
+            a, b = max(r.start, start), min(r.end, end)
+            if a < b:
+                r.digest.update(view[a - start : b - start])
+            (still if r.end > end else self._done).append(r)
+        self._active = still
+        self._pos = end
+
+    def finish(self) -> str:
+        """The whole file's SHA-256; raises if a member did not match or the bytes ended early."""
+        self._done += self._active + list(self._pending)
+        if any(r.end > self._pos for r in self._done):
+            raise _damaged()
+        if any(r.digest.hexdigest() != r.sha256 for r in self._done):
+            raise PackRejected("A file in the pack does not match its signature; the pack was refused.")
+        return self._whole.hexdigest()
 
 
 def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> bytes:

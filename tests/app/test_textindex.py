@@ -10,6 +10,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlcipher3
@@ -28,6 +29,7 @@ from app.textindex import (  # noqa: E402
 )
 
 from support import CORPUS  # noqa: E402  (shared/ beside the checkout, or $SATCHEL_CORPUS)
+from corpus import languages  # noqa: E402
 
 NS = {"u": "http://efele.net/udhr"}
 LANGS = sorted(p.stem.removeprefix("udhr_") for p in CORPUS.glob("udhr_*.xml"))
@@ -454,8 +456,9 @@ def test_persian_zwnj_words_match_with_joiner_space_or_nothing() -> None:
 
 
 def test_script_change_splits_runs() -> None:
-    assert index_text("第217A号") == "第 217a 号"
-    assert index_text("ABC自由xyz") == "abc 自由 由 xyz"
+    # Words come first, then each run of a script written without spaces.
+    assert index_text("第217A号") == "217a 第 号"
+    assert index_text("ABC自由xyz") == "abc xyz 自由 由"
     assert index_text("ไทย中文") == "ไท ทย ย 中文 文"
     assert index_text("自由を有する") == "自由 由を を有 有す する る"  # kanji + kana: one run
 
@@ -667,23 +670,75 @@ def test_snippet_thai_and_controls() -> None:
     assert [out[a:b] for a, b in spans] == ["freedom"]
 
 
-def test_fast_path_gives_the_same_tokens_as_the_loop() -> None:
-    """index_text's all-C fast path for plain words must equal the general loop."""
+def _tokens_by_loop_only(text: str) -> str:
     from app import textindex
 
+    norm = textindex._normalize(text)
+    words: list[str] = []
+    grams: list[str] = []
+    textindex._tokens_by_loop(norm, norm.translate(textindex._CLASSES), words, grams)
+    return " ".join(words + grams)
+
+
+FAST_PATH_SAMPLES = [
+    "Everyone has the right to life, liberty and security of person.",
+    "Tout individu a droit à la vie, à la liberté et à la sûreté de sa personne.",
+    "Каждый человек имеет право на жизнь, на свободу и на личную неприкосновенность.",
+    "प्रत्येक व्यक्ति को जीवन, स्वाधीनता और वैयक्तिक सुरक्षा का अधिकार है।",
+    "word_with_underscore don't e-mail 1948 ١٩٤٨ ۱۹۴۸ x" + "y" * 100,
+    "\u00a0\u2003tabs\tand\nnewlines\r\n  ",
+    # Arabic without any letter that folds: the plain path must still add clitic forms.
+    "والحرية للجميع الحرية بالعلم فالامر کالبدر وال ال لل للا",
+    "الْحُرِّيَّة وَالْكَرَامَة ـــ ة ى ي ك",
+    "人人生而自由，在尊严和权利上一律平等。自由を有する 모든 인간은 ไทย ລາວ ខ្មែរ မြန်မာ",
+    "ཆོས་ལུགས་ཀྱི་རང་དབང་། من می\u200cخواهم \U00020001\U00020002 😀 𝐀𝐁",
+    "\u00ad\u200b\u200d\u2060\ufeff soft\u00adhyphen zero\u200bwidth",
+]
+
+
+def test_fast_paths_give_the_same_tokens_as_the_loop() -> None:
+    """index_text's regular-expression paths (plain text, Arabic clitics, no-space runs,
+    line by line) must give exactly the general loop's tokens."""
+    from app.textindex import index_text
+
     rng = random.Random(5)
-    samples = [
-        "Everyone has the right to life, liberty and security of person.",
-        "Tout individu a droit à la vie, à la liberté et à la sûreté de sa personne.",
-        "Каждый человек имеет право на жизнь, на свободу и на личную неприкосновенность.",
-        "प्रत्येक व्यक्ति को जीवन, स्वाधीनता और वैयक्तिक सुरक्षा का अधिकार है।",
-        "word_with_underscore don't e-mail 1948 ١٩٤٨ x" + "y" * 100,
-        "\u00a0\u2003tabs\tand\nnewlines\r\n  ",
-    ]
-    for _ in range(200):
-        pool = "".join(samples)
+    samples = list(FAST_PATH_SAMPLES)
+    pool = "".join(samples)
+    for _ in range(400):
         samples.append("".join(rng.choice(pool) for _ in range(rng.randint(0, 80))))
+    for _ in range(100):  # several lines, some needing the loop and some not
+        samples.append("\n".join(rng.choice(FAST_PATH_SAMPLES) for _ in range(rng.randint(1, 6))))
     for text in samples:
-        norm = textindex._normalize(text)
-        classes = norm.translate(textindex._CLASSES)
-        assert textindex.index_text(text) == textindex._tokens_by_loop(norm, classes), text
+        assert index_text(text) == _tokens_by_loop_only(text), text
+
+
+def test_fast_paths_on_the_corpus(record_property: Any) -> None:
+    from app.textindex import index_text
+
+    texts = [a.text for lang in languages() for a in lang.articles if a.text]
+    assert len(texts) > 900
+    for text in texts:
+        assert index_text(text) == _tokens_by_loop_only(text)
+
+
+def test_fold_and_character_sets_match_the_tables_on_every_code_point() -> None:
+    """The regular expressions built by _fast_tables agree with the _FOLD and _CLASSES
+    translate tables on every code point."""
+    from app import textindex
+
+    every = "".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF)
+    assert textindex._fold(every) == every.translate(textindex._FOLD)  # the general path
+    bmp = [chr(cp) for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
+    text = "".join(bmp)
+    assert textindex._fold(text) == text.translate(textindex._FOLD)  # the BMP fast path
+    fast = textindex._fast_tables()
+    for ch in bmp:
+        cls = textindex._CLASSES[ord(ch)]
+        assert (fast.word.fullmatch(ch) is not None) == (cls == "w"), hex(ord(ch))
+        if cls not in ("w", " ", "b", "j", "z"):
+            assert fast.grams.fullmatch(ch) is not None and fast.runs.fullmatch(ch) is not None, hex(ord(ch))
+        else:
+            assert fast.runs.fullmatch(ch) is None, hex(ord(ch))
+        if ch.translate(textindex._FOLD) != ch or cls not in ("w", " "):
+            assert fast.special.fullmatch(ch) is not None, hex(ord(ch))
+    assert fast.special.fullmatch("\U00010000") is not None

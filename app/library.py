@@ -208,12 +208,11 @@ def read_media(vault: Vault, pack_id: str, path: str, limit: int = MAX_MEDIA_BYT
         ).fetchone()
     if row is None or row[0] > limit:
         return None
-    with zipfile.ZipFile(pack_bytes_reader(vault, pack_id)) as archive:
-        try:
-            with archive.open(path) as member:
-                data = member.read(limit + 1)
-        except KeyError:
-            return None
+    try:
+        with zipfile.ZipFile(pack_bytes_reader(vault, pack_id)) as archive, archive.open(path) as member:
+            data = member.read(limit + 1)
+    except (KeyError, OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
+        return None  # absent, or the kept bytes no longer read back as they were checked
     # The import checked these bytes; checking them again costs little and means no
     # unverified byte is ever shown, whatever the stored file's headers say.
     if len(data) != row[0] or hashlib.sha256(data).hexdigest() != row[1]:

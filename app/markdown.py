@@ -540,11 +540,39 @@ _REF_DEF_RE = re.compile(
     re.MULTILINE,
 )
 _LINK_RE = re.compile(
-    r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
+    r"(?<!\\)!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"
     r"\([ \t]*(?:<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
     r"(?:[ \t\n]+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?[ \t]*\)"
 )
-_LIST_NUMBER_RE = re.compile(r"^((?:[ \t]*>)*[ \t]*)\d{1,9}[.)](?=[ \t]|$)", re.MULTILINE)
+_LIST_NUMBER_RE = re.compile(r"^((?:[ \t]*>)*[ \t]*)(\d{1,9})[.)](?=[ \t]|$)", re.MULTILINE)
+_LIST_ITEM_RE = re.compile(r"(?:[ \t]*>)*[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_REF_LABEL_RE = re.compile(r"^[ ]{0,3}\[([^\]\n]+)\]:", re.MULTILINE)
+_FULL_REF_RE = re.compile(r"(?<!\\)\]\[([^\[\]\n]+)\]")
+
+
+def _label(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _drop_list_numbers(text: str) -> str:
+    """Ordered-list numbers are markup; a number that merely starts a wrapped line of a
+    paragraph is text (only 1 may interrupt a paragraph to start a list)."""
+    out = []
+    block_start, in_list = True, False
+    for line in text.split("\n"):
+        if not line.strip(" \t>"):
+            block_start, in_list = True, False
+            out.append(line)
+            continue
+        m = _LIST_NUMBER_RE.match(line)
+        if m is not None and (block_start or in_list or int(m.group(2)) == 1):
+            line = m.group(1) + line[m.end():]
+            in_list = True
+        elif _LIST_ITEM_RE.match(line):
+            in_list = True
+        block_start = False
+        out.append(line)
+    return "\n".join(out)
 
 
 def index_fields(markdown: str) -> tuple[str | None, str]:
@@ -556,12 +584,16 @@ def index_fields(markdown: str) -> tuple[str | None, str]:
     if "```" in text or "~~~" in text:
         text = _FENCE_LINE_RE.sub("", text)
     if "]:" in text:
+        labels = {_label(m.group(1)) for m in _REF_LABEL_RE.finditer(text)}
         text = _REF_DEF_RE.sub("", text)
+        # [text][label] shows only its text when the label is defined.
+        text = _FULL_REF_RE.sub(lambda m: "]" if _label(m.group(1)) in labels else m.group(), text)
     for _ in range(3):  # an image inside a link is a link inside a link
         if "](" not in text:
             break
         text = _LINK_RE.sub(r"\1", text)
-    text = _LIST_NUMBER_RE.sub(r"\1", text)
+    if _LIST_NUMBER_RE.search(text) is not None:
+        text = _drop_list_numbers(text)
     # Emphasis and code spans can sit inside a word (و**بقيت** reads as one word).
     text = text.replace("*", "").replace("`", "")
     if "&" in text:

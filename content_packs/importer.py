@@ -11,9 +11,9 @@ killed at any point leaves the vault exactly as it was (SQLite's WAL does the re
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -172,7 +172,7 @@ class _TextWorker(threading.Thread):
                 kept: str | bytes = text if deflated is None else deflated  # see app.library.stored_markdown
                 batch.append(_PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", kept,
                                            textindex.index_text(title), textindex.index_text(plain)))
-                batch_bytes += len(kept) * (2 if deflated is None else 1) + len(batch[-1].body_tokens)
+                batch_bytes += sys.getsizeof(kept) + sys.getsizeof(batch[-1].body_tokens)  # in memory
                 self.done_bytes += entry.size
                 if len(batch) >= BATCH_PAGES or batch_bytes >= BATCH_BYTES:
                     if not self._put(batch, batch_bytes):

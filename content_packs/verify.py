@@ -195,7 +195,7 @@ class VerifiedPack:
             if where is None:
                 raise ValueError("only stored members can be checked on the raw bytes")
             ranges.append(_Range(where[0], where[1], entry.sha256, hashlib.sha256()))
-        return RawChecker(ranges)
+        return RawChecker(ranges, self.size)
 
     def raw_chunks(self, chunk: int = CHUNK) -> Iterator[bytes]:
         """The whole pack file as signed, for keeping it in the vault unchanged.
@@ -238,7 +238,8 @@ class RawChecker:
     the file, which a hostile filesystem could answer differently), it computes the
     file's SHA-256 and checks the hashes of stored members as their bytes go by."""
 
-    def __init__(self, ranges: list[_Range]) -> None:
+    def __init__(self, ranges: list[_Range], size: int) -> None:
+        self._size = size
         self._pending = collections.deque(sorted(ranges, key=lambda r: r.start))
         self._active: list[_Range] = []
         self._done: list[_Range] = []
@@ -263,7 +264,7 @@ class RawChecker:
     def finish(self) -> str:
         """The whole file's SHA-256; raises if a member did not match or the bytes ended early."""
         self._done += self._active + list(self._pending)
-        if any(r.end > self._pos for r in self._done):
+        if self._pos != self._size or any(r.end > self._pos for r in self._done):
             raise _damaged()
         if any(r.digest.hexdigest() != r.sha256 for r in self._done):
             raise PackRejected("A file in the pack does not match its signature; the pack was refused.")

@@ -666,3 +666,131 @@ def test_headings_carry_anchors_for_section_links() -> None:
     # A hostile heading cannot smuggle markup through its anchor.
     html = render_html('# x" onclick="alert(1)\n', "pages/a.md")
     assert 'onclick="' not in html and "&quot; onclick=&quot;" in html
+
+
+# --- index_fields: the importer's fast path must index what the full parse indexes -----
+
+from app.markdown import index_fields, title_and_text  # noqa: E402
+from app.textindex import index_text  # noqa: E402
+
+STARTER_PAGES = sorted((_ROOT / "content_packs" / "default").glob("**/pages/*.md"))
+
+INDEX_SAMPLES = {
+    "inline link with a title": (
+        '# Links\n\nSee [the guide](https://example.org/guide "The hidden title") now.\n'
+    ),
+    "inline link with a single-quoted title": "Read [this page](other.md 'quoted secret') now.\n",
+    "inline link with a parenthesised title": "Read [this page](other.md (paren secret)) now.\n",
+    "link target with parentheses": "[wiki](https://en.wikipedia.org/wiki/Foo_(bar)) done\n",
+    "link target in angle brackets": "[spaced](<my page.md>) done\n",
+    "image": "# Pictures\n\n![a diagram of keys](../media/x.png)\n\nAfter the image.\n",
+    "image with a title": '![alt words](../media/x.png "image title here")\n',
+    "image inside a link": "[![badge alt](../media/x.png)](https://example.org/target) and text\n",
+    "reference definition": "Text here.\n\n[x]: http://example.org/hidden \"hidden title\"\n",
+    "shortcut and collapsed references": (
+        "# Refs\n\nSee [x] and [x][].\n\n[x]: http://example.org/hidden 'hidden title'\n"
+        "[other]: <http://example.org/also hidden>\n"
+    ),
+    "emphasis inside an Arabic word": (
+        "# الحرية\n\nو**بقيت** الكلمة و*حرية* و__العدل__ كما هي.\n"
+    ),
+    "code spans next to words": "Run `satchel`import and foo`bar`baz and `a b` here.\n",
+    "ordered list": "1. first item\n2. second item\n10) tenth item\n\n> 3. quoted item\n",
+    "fenced code with an info string": (
+        "```python\nprint('hello world')\n```\n\n~~~ text\nsome tilde code\n~~~\n"
+    ),
+    "entities": "Caf&eacute; &amp; friends &lt;tag&gt; &#233;t&#x00E9; &nbsp;x\n",
+    "plain heading": "## A plain heading\n\nBody text.\n",
+    "plain heading after blank lines": "\n\n# Title here\n\nbody\n",
+    "heading with closing hashes": "# Title #\n\nbody\n",
+    "heading with emphasis": "# Using *Satchel*\n\nBody.\n",
+    "heading that is a link": "# [Guide](x.md)\n\nBody.\n",
+    "heading with an entity": "# Caf&eacute; guide\n\nBody.\n",
+    "setext heading": "Title line\n==========\n\nbody\n",
+    "empty first heading": "#\n\n## Real title\n",
+    "bullets and emphasis": "- item *one*\n- item `two`\n* ***three*** and __four__ and _five_\n",
+    "autolink": "Visit <https://example.org/path> now.\n",
+    "hard break": "line one\\\nline two\n",
+    "strikethrough and table-like text": "~~gone~~ text\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "html block": "<div>\nhtml words\n</div>\n",
+    "Arabic page": ARABIC_PAGE,
+    "Chinese page": CHINESE_PAGE,
+}
+
+
+def assert_same_index(markdown: str) -> None:
+    full_title, full_text = title_and_text(markdown)
+    fast_title, fast_text = index_fields(markdown)
+    assert fast_title == full_title
+    assert sorted(index_text(fast_text).split()) == sorted(index_text(full_text).split())
+
+
+@pytest.mark.parametrize("page", STARTER_PAGES,
+                         ids=lambda p: str(p.relative_to(_ROOT / "content_packs" / "default")))
+def test_index_fields_matches_the_full_parse_on_every_starter_page(page: Path) -> None:
+    assert_same_index(page.read_text(encoding="utf-8"))
+
+
+def test_there_are_starter_pages_to_compare() -> None:
+    assert len(STARTER_PAGES) >= 10
+
+
+@pytest.mark.parametrize("name", list(INDEX_SAMPLES))
+def test_index_fields_matches_the_full_parse_on_crafted_samples(name: str) -> None:
+    assert_same_index(INDEX_SAMPLES[name])
+
+
+def test_index_fields_drops_what_a_reader_never_sees() -> None:
+    _, text = index_fields(INDEX_SAMPLES["inline link with a title"] + INDEX_SAMPLES["reference definition"]
+                           + INDEX_SAMPLES["fenced code with an info string"])
+    tokens = set(index_text(text).split())
+    assert {"see", "guide", "now", "text", "print", "hello", "world"} <= tokens
+    assert not tokens & {"https", "hidden", "example", "python", "org"}
+    _, text = index_fields(INDEX_SAMPLES["emphasis inside an Arabic word"])
+    assert "وبقيت" in text and "*" not in text
+
+
+@pytest.mark.parametrize(("markdown", "title"), [
+    ("# Using *Satchel*\n\nBody.\n", "Using Satchel"),
+    ("# [Guide](x.md)\n\nBody.\n", "Guide"),
+    ("# Caf&eacute; guide\n", "Café guide"),
+    ("# `code` title\n", "code title"),
+    ("# Title #\n", "Title"),
+    ("#\n\n## Real title\n", "Real title"),
+    ("  # Indented   plain title  \n\nBody\n", "Indented plain title"),
+])
+def test_index_fields_title_falls_back_to_the_full_parse_for_markup(markdown: str, title: str) -> None:
+    assert index_fields(markdown)[0] == title == title_and_text(markdown)[0]
+
+
+@pytest.mark.parametrize("markdown", [
+    "Just a paragraph.\n\nAnother one.\n",
+    "",
+    "\n\n",
+    "    # indented code, not a heading\n",
+    "```\n# in a fence\n```\n",
+    "#hashtag is not a heading\n",
+])
+def test_title_less_page_has_no_title_from_either(markdown: str) -> None:
+    assert title_and_text(markdown)[0] is None
+    assert index_fields(markdown)[0] is None
+    assert_same_index(markdown)
+
+
+# Syntax outside code where a careless fast path would index other words than the full
+# parse does.
+INDEX_EDGE_CASES = {
+    "full reference link": "See [the site][label].\n\n[label]: http://example.org/hidden\n",
+    "full reference link, label defined in other case": "See [it][The  Label].\n\n[the label]: /x\n",
+    "undefined reference label is text": "See [the site][nowhere] and ]: here.\n",
+    "escaped brackets": "Not a \\[link\\](target) here.\n",
+    "number at the start of a continuation line": "The year was\n1984. A good year.\n",
+    "one may interrupt a paragraph": "Steps:\n1. first\n2. second\n3) third\n",
+    "list after a blank line": "Intro.\n\n7. seventh\n8. eighth\n",
+    "list items in a quote": "> 1. quoted\n> 2. items\n",
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_EDGE_CASES))
+def test_index_fields_matches_the_full_parse_on_other_syntax_outside_code(name: str) -> None:
+    assert_same_index(INDEX_EDGE_CASES[name])

@@ -61,3 +61,29 @@ def test_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
 
 def test_every_step_is_listed_once() -> None:
     assert SCHEMA_VERSION == len(MIGRATIONS) >= 3
+
+
+def _fts_config(v: Vault) -> dict[str, object]:
+    return dict(v.conn.execute("SELECT k, v FROM page_search_config").fetchall())
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_migrated_vault_has_the_larger_fts5_buffer(tmp_path: Path, version: int) -> None:
+    make_old_vault(tmp_path / "h", version)
+    with Vault.unlock(tmp_path / "h", PASS) as v:
+        config = _fts_config(v)
+        assert config["hashsize"] == 16777216
+        assert config["pgsz"] == 16000
+        # The index still checks out and takes rows with the new settings.
+        v.conn.execute("INSERT INTO page_search (page_search) VALUES ('integrity-check')")
+    with Vault.unlock(tmp_path / "h", PASS) as v:  # kept across a reopen, not applied twice
+        assert _fts_config(v)["hashsize"] == 16777216
+        rows = v.conn.execute("SELECT count(*) FROM page_search_config WHERE k = 'hashsize'").fetchone()[0]
+        assert rows == 1
+
+
+def test_new_vault_has_the_larger_fts5_buffer(tmp_path: Path) -> None:
+    with Vault.create(tmp_path / "h", PASS, iter_time_ms=FAST_MS) as v:
+        assert v.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        config = _fts_config(v)
+        assert (config["hashsize"], config["pgsz"]) == (16777216, 16000)

@@ -20,6 +20,7 @@ from support import KeyPair, vault_snapshot, write_source
 from app import library
 from app.errors import SatchelError
 from app.search import search
+from app.seekable import RandomAccessReader
 from app.trust import TrustStore
 from app.vault import Vault
 from content_packs.build import build_pack
@@ -236,34 +237,18 @@ def test_page_kept_as_text_by_an_older_version_still_reads_and_searches(vault, s
 
 # -- c. the bytes kept are the bytes checked ------------------------------------------------
 
-class TwoFacedFile(io.RawIOBase):
+class TwoFacedFile(RandomAccessReader):
     """The real pack file, read honestly by small reads; a read of CHUNK bytes or more
     from a CHUNK boundary (how the importer reads the raw bytes it keeps) gets one byte
     flipped at `flip_at`. Any other read, such as one checking a member from where it
     starts, sees the true bytes."""
 
     def __init__(self, path: Path, flip_at: int | None) -> None:
-        super().__init__()
+        super().__init__(path.stat().st_size)
         self._f = open(path, "rb")
-        self._size = path.stat().st_size
-        self._pos = 0
         self.flip_at = flip_at
         self.flipped = 0
         self.large_reads = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer) -> int:
         self._f.seek(self._pos)

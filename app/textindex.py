@@ -19,7 +19,12 @@ Guarantees:
 * Scripts written without spaces (Han with Hiragana and Katakana, Hangul, Thai, Lao,
   Khmer, Myanmar, Tibetan) are indexed as overlapping character bigrams plus the last
   character of each run, so every substring of two or more characters of such a run
-  is found as an FTS5 phrase and every single character by prefix.
+  is found as an FTS5 phrase and every single character by prefix. ``index_text``
+  gives the words first, then the runs one after another: only the order within a run
+  matters to a phrase, and each run's last character keeps two runs from joining.
+* ``index_text`` finds its tokens with regular expressions built once from the same
+  tables as the general per-token loop, and gives exactly the loop's tokens (the tests
+  compare them on every code point, the UDHR corpus and random text).
 * ``match_query`` never lets user input reach FTS5 syntax: every term is a quoted
   string, the query is capped at ``MAX_QUERY_CHARS`` characters and
   ``MAX_QUERY_TERMS`` terms, and a query with nothing searchable yields ``None``.
@@ -37,7 +42,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 __all__ = [
     "FTS_TOKENIZE",
@@ -313,7 +318,7 @@ def _class_set(ranges: list[tuple[int, int]]) -> str:
     return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
 
 
-def _ranges(codepoints: Iterator[int]) -> list[tuple[int, int]]:
+def _ranges(codepoints: Iterable[int]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for cp in codepoints:
         if out and out[-1][1] == cp - 1:
@@ -365,7 +370,7 @@ def _fast_tables() -> _FastTables:
                 by_class.setdefault(cls, []).append(cp)
         elif cat[0] in "LMN" and cp not in _APOSTROPHE_LETTERS:
             word.append(cp)
-    classes = [f"[{_class_set(_ranges(iter(cps)))}]+" for cls, cps in sorted(by_class.items()) if cls != "b"]
+    classes = [f"[{_class_set(_ranges(cps))}]+" for cls, cps in sorted(by_class.items()) if cls != "b"]
     union = sorted(cp for cls, cps in by_class.items() if cls != "b" for cp in cps)
     special = sorted(
         set(deleted)
@@ -375,11 +380,11 @@ def _fast_tables() -> _FastTables:
         | {cp for lo, hi, _ in _NO_SPACE_RANGES if lo <= 0xFFFF for cp in range(lo, min(hi, 0xFFFF) + 1)}
     )
     return _FastTables(
-        special=re.compile(f"[{_class_set(_ranges(iter(special)))}\U00010000-\U0010ffff]"),
-        runs=re.compile(f"[{_class_set(_ranges(iter(union)))}]+"),
-        deleted=re.compile(f"[{_class_set(_ranges(iter(deleted)))}]+"),
+        special=re.compile(f"[{_class_set(_ranges(special))}\U00010000-\U0010ffff]"),
+        runs=re.compile(f"[{_class_set(_ranges(union))}]+"),
+        deleted=re.compile(f"[{_class_set(_ranges(deleted))}]+"),
         digit=re.compile(r"[^\D0-9]+"),
-        word=re.compile(f"[{_class_set(_ranges(iter(word)))}]+"),
+        word=re.compile(f"[{_class_set(_ranges(word))}]+"),
         grams=re.compile("|".join(classes)),
     )
 
@@ -419,13 +424,8 @@ def index_text(text: str) -> str:
     norm, plain = _normalize_and_check(text)
     words: list[str] = []
     grams: list[str] = []
-    if plain:
-        found = _fast_tables().word.findall(norm)
-        if not found or max(map(len, found)) <= MAX_WORD_CHARS:
-            joined = " ".join(found)
-            return _CLITIC_RE.sub(_with_forms, joined) if "\u0644" in joined else joined
-    if _LOOP_ONLY_RE.search(norm) is None:
-        _tokens_fast(norm, words, grams)
+    if plain or _LOOP_ONLY_RE.search(norm) is None:
+        _tokens_fast(norm, words, grams, no_space_runs=not plain)
     else:  # only the lines that need it go through the loop (a newline ends every run)
         for line in norm.split("\n"):
             if _LOOP_ONLY_RE.search(line) is None:
@@ -435,9 +435,10 @@ def index_text(text: str) -> str:
     return " ".join(part for part in words + grams if part)
 
 
-def _tokens_fast(norm: str, words: list[str], grams: list[str]) -> None:
+def _tokens_fast(norm: str, words: list[str], grams: list[str], no_space_runs: bool = True) -> None:
     """Tokens of normalised text without ZWNJ, Tibetan or characters beyond the BMP,
-    appended to ``words`` and ``grams`` as space-separated strings."""
+    appended to ``words`` and ``grams`` as space-separated strings (``no_space_runs``
+    False: the text is known to hold no script written without spaces)."""
     fast = _fast_tables()
     found = fast.word.findall(norm)
     if found and max(map(len, found)) > MAX_WORD_CHARS:
@@ -447,7 +448,7 @@ def _tokens_fast(norm: str, words: list[str], grams: list[str]) -> None:
     if "\u0644" in joined:  # every Arabic form with extra forms holds a lam
         joined = _CLITIC_RE.sub(_with_forms, joined)
     words.append(joined)
-    if _NO_SPACE_RE.search(norm) is not None:
+    if no_space_runs and _NO_SPACE_RE.search(norm) is not None:
         out: list[str] = []
         for run in fast.grams.findall(" ".join(fast.runs.findall(norm))):
             if len(run) > 1:

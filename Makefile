@@ -1,41 +1,59 @@
-# Satchel: `make run` opens the app, `make test` runs every test. Both set up first.
+# Satchel: `make run` opens the app, `make test` runs every test. Both set up first:
+# system packages (build/system-packages, installed by build/sysdeps.sh), then a venv
+# from the hash-pinned locks.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SYSDEPS := build/sysdeps.sh
+PIP    := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps
+# The product code that ruff and mypy check.
+PRODUCT := app crypto sync content_packs ui
 
-.PHONY: venv run test bench starter screenshots lock clean
+.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter screenshots lock clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-build.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PIP) -r requirements-build.lock
+	$(PIP) --no-build-isolation -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
+
+sysdeps-run:
+	@$(SYSDEPS) run
+
+sysdeps-test:
+	@$(SYSDEPS) test
 
 # The starter library: built and signed from content_packs/default/ into dist/starter/.
 starter: venv
 	$(BIN)/python -m content_packs.starter --out dist/starter
 
-run: venv starter
+run: sysdeps-run venv starter
 	$(BIN)/satchel
 
-test: venv starter
+lint: venv
+	$(BIN)/ruff check $(PRODUCT)
+	$(BIN)/mypy $(PRODUCT)
+
+test: sysdeps-test venv starter lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
-bench: venv starter
+bench: sysdeps-test venv starter
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
-screenshots: venv starter
+screenshots: sysdeps-test venv starter
 	$(BIN)/python -m ui.screenshots --out docs/screenshots
 
-# Re-pin dependencies with hashes after editing requirements.in (needs network access to PyPI).
+# Re-pin dependencies with hashes after editing requirements*.in (needs network access to PyPI).
 lock:
 	$(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet pip-tools
-	.lockvenv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	    --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+	for f in requirements requirements-build; do \
+	    .lockvenv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	        --no-emit-index-url --no-emit-find-links -o $$f.lock $$f.in || exit 1; done
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

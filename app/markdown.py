@@ -27,9 +27,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Sequence
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
@@ -463,13 +463,12 @@ class _Audit(HTMLParser):
             return
         for name, value in attrs:
             value = value or ""
-            if name not in allowed:
-                self.ok = False
-            elif name == "href" and not value.startswith(_HREF_PREFIXES):
-                self.ok = False
-            elif name == "src" and not value.startswith("satchel-media:"):
-                self.ok = False
-            elif name == "start" and not value.isdigit():
+            if (
+                name not in allowed
+                or (name == "href" and not value.startswith(_HREF_PREFIXES))
+                or (name == "src" and not value.startswith("satchel-media:"))
+                or (name == "start" and not value.isdigit())
+            ):
                 self.ok = False
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

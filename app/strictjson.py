@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def no_duplicate_keys(error: Callable[[str], Exception], message: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+def no_duplicate_keys(
+    error: Callable[[str], Exception], message: str
+) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     """An `object_pairs_hook` for json.loads that raises `error(message)` on a repeated key."""
 
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

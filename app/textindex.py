@@ -42,7 +42,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Iterable, Iterator, NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 __all__ = [
     "FTS_TOKENIZE",
@@ -292,7 +293,7 @@ def _word_forms(word: str) -> list[str]:
     if _ZWNJ in word:
         # Persian users type the joiner, a space or nothing: index both forms.
         parts = [part for part in word.split(_ZWNJ) if part]
-        forms = parts + [word.replace(_ZWNJ, "")]
+        forms = [*parts, word.replace(_ZWNJ, "")]
     extra: list[str] = []
     for form in forms:
         if len(form) < 4 or not "\u0600" <= form[0] <= "\u06ff":
@@ -364,10 +365,10 @@ def _fast_tables() -> _FastTables:
                 deleted.append(cp)
         elif stripped[cp] or (cat == "Cf" and cp != 0x200C):
             deleted.append(cp)
-        cls = no_space[cp]
-        if cls is not None:
+        space_class = no_space[cp]
+        if space_class is not None:
             if cp != _TSHEG and (cat[0] in "LMN" or cat == "Cn"):
-                by_class.setdefault(cls, []).append(cp)
+                by_class.setdefault(space_class, []).append(cp)
         elif cat[0] in "LMN" and cp not in _APOSTROPHE_LETTERS:
             word.append(cp)
     classes = [f"[{_class_set(_ranges(cps))}]+" for cls, cps in sorted(by_class.items()) if cls != "b"]
@@ -636,7 +637,7 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 
 def _is_mark(ch: str) -> bool:
-    return _CLUSTERS[ord(ch)] == "m"
+    return bool(_CLUSTERS[ord(ch)] == "m")
 
 
 def _collapse(text: str) -> tuple[str, list[int]]:

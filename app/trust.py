@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -103,7 +104,7 @@ def _expiry(value: Any) -> int | None:
         return None
     if isinstance(value, str):
         try:
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
             return int(day.timestamp()) + 86400 - 1
         except ValueError:
             pass
@@ -205,7 +206,7 @@ class TrustStore:
     """The vault's trust: implements TrustPolicy for imports."""
 
     def __init__(self, vault: Any, roots: tuple[PublicKey, ...] | None = None,
-                 bundled: tuple[bytes, bytes] | None | bool = True) -> None:
+                 bundled: tuple[bytes, bytes] | bool | None = True) -> None:
         self.vault = vault
         self.roots = roots if roots is not None else load_pinned_roots()
         if bundled is True:
@@ -213,7 +214,7 @@ class TrustStore:
         self._bundled = bundled if isinstance(bundled, tuple) else None
         self._list: TrustList | None = None
         self._loaded = False
-        self.now = lambda: int(time.time())
+        self.now: Callable[[], int] = lambda: int(time.time())
 
     # the current list
     def current_list(self) -> TrustList | None:
@@ -282,7 +283,7 @@ class TrustStore:
     def remove_manual(self, key_id_hex: str) -> bool:
         with self.vault.transaction() as conn:
             cur = conn.execute("DELETE FROM trusted_keys WHERE key_id = ?", (key_id_hex.upper(),))
-        return cur.rowcount > 0
+        return bool(cur.rowcount > 0)
 
     # TrustPolicy
     def grant_for(self, key_id_hex: str) -> Grant | None:
@@ -325,7 +326,7 @@ def check_grant(pack_id: str, grant: Grant, now: int, tl: TrustList | None) -> N
     if grant.revoked:
         raise UntrustedKey("This pack was signed by a key that has been revoked.")
     if grant.expires is not None and now > grant.expires:
-        day = datetime.fromtimestamp(grant.expires, timezone.utc).strftime("%Y-%m-%d")
+        day = datetime.fromtimestamp(grant.expires, UTC).strftime("%Y-%m-%d")
         raise UntrustedKey(f"The key that signed this pack expired on {day}.")
     if grant.scopes is not None and not any(in_scope(pack_id, s) for s in grant.scopes):
         raise UntrustedKey("The key that signed this pack may not sign packs with this id.")

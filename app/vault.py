@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import logging
+import os
 import secrets
 import sqlite3
 import threading

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from app import markdown as md
 from app import textindex
@@ -234,11 +234,12 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
     pages = {p for c in m.chapters for p in c.pages}
     # Stored members other than pages (media, mostly) are checked on the raw bytes as
     # they are kept; compressed ones are read and checked by the text worker.
-    stored_members, others = [], []
+    stored_members: list[FileEntry] = []
+    others: list[FileEntry] = []
     for entry in m.files:
         if entry.path not in pages:
             (others if pack.stored_range(entry) is None else stored_members).append(entry)
-    total = pack.size + sum(m.file(p).size for p in pages) + sum(e.size for e in others)  # type: ignore[union-attr]
+    total = pack.size + sum(e.size for e in m.files if e.path in pages) + sum(e.size for e in others)
     stored = 0
 
     def report() -> None:
@@ -287,11 +288,11 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                     "INSERT INTO pages (id, pack_id, path, chapter_id, seq, title, kind, markdown) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(page_id, m.id, p.path, chapter_of[p.path], seq + i, p.title, p.kind, p.markdown)
-                     for i, (page_id, p) in enumerate(zip(ids, batch))],
+                     for i, (page_id, p) in enumerate(zip(ids, batch, strict=True))],
                 )
                 conn.executemany(
                     "INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
-                    [(page_id, p.title_tokens, p.body_tokens) for page_id, p in zip(ids, batch)],
+                    [(page_id, p.title_tokens, p.body_tokens) for page_id, p in zip(ids, batch, strict=True)],
                 )
                 seq += len(batch)
                 next_id += len(batch)
@@ -301,12 +302,13 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 nonlocal finished
                 while not finished:
                     try:
-                        item, size = worker.out.get(timeout=0.2) if block else worker.out.get_nowait()
+                        got = worker.out.get(timeout=0.2) if block else worker.out.get_nowait()
                     except queue.Empty:
                         if block:
                             report()
                             continue
                         return
+                    item, size = cast(tuple[object, int], got)
                     worker.taken(size)
                     if item is _DONE:
                         finished = True

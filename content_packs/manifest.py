@@ -8,7 +8,6 @@ types, impossible values and oversized lists are refused with one sentence.
 from __future__ import annotations
 
 import functools
-
 import json
 import re
 from dataclasses import dataclass

@@ -50,7 +50,7 @@ def _field(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
     if key not in table:
         raise SourceError(f"pack.toml: [{where}] is missing the field '{key}'.")
     value = table[key]
-    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise SourceError(f"pack.toml: [{where}] field '{key}' must be a {kind.__name__}.")
     return value
 
@@ -180,9 +180,11 @@ def _check_page(src: PackSource, page: str, pages_listed: set[str], limits: Limi
         kind = md.classify_target(ref.target)
         shown = ref.target[:80]
         if kind == "forbidden":
-            raise SourceError(f"{where}: the {ref.kind} '{shown}' is not allowed (only pages, media in the pack, http, https and mailto).")
+            raise SourceError(f"{where}: the {ref.kind} '{shown}' is not allowed "
+                              "(only pages, media in the pack, http, https and mailto).")
         if ref.kind == "image" and kind != "media":
-            raise SourceError(f"{where}: the image '{shown}' must be a file under media/ in the pack (remote images are never loaded).")
+            raise SourceError(f"{where}: the image '{shown}' must be a file under media/ in the pack "
+                              "(remote images are never loaded).")
         if kind == "page":
             target = md.resolve(page, ref.target.split("#", 1)[0])
             if target is None or target not in pages_listed:
@@ -193,6 +195,7 @@ def _check_page(src: PackSource, page: str, pages_listed: set[str], limits: Limi
                 raise SourceError(f"{where}: '{shown}' must point to a file under media/ inside the pack folder.")
             suffix = Path(target).suffix.lower()
             if suffix not in MEDIA_TYPES:
-                raise SourceError(f"{where}: '{shown}' is not a media type Satchel shows ({', '.join(sorted(MEDIA_TYPES))}).")
+                kinds = ", ".join(sorted(MEDIA_TYPES))
+                raise SourceError(f"{where}: '{shown}' is not a media type Satchel shows ({kinds}).")
             if target not in src.files:
                 src.files[target] = _read_inside(src.root, target, limits.media_bytes, where)

@@ -80,7 +80,7 @@ class VerifiedPack:
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
             raise _damaged()
         name_len, extra_len = struct.unpack("<HH", header[26:30])
-        start = info.header_offset + 30 + name_len + extra_len
+        start: int = info.header_offset + 30 + name_len + extra_len
         if start + size > self.size:
             raise _damaged()
         return start
@@ -299,11 +299,13 @@ def read_raw(archive: zipfile.ZipFile, name: str, cap: int, what: str) -> bytes 
     return _read_capped(archive, infos[0], cap, what)
 
 
-def open_archive(source: Path | BinaryIO, limits: Limits = DEFAULT_LIMITS) -> tuple[zipfile.ZipFile, BinaryIO, bool, int]:
+def open_archive(
+    source: Path | BinaryIO, limits: Limits = DEFAULT_LIMITS
+) -> tuple[zipfile.ZipFile, BinaryIO, bool, int]:
     """Open a pack file as a ZIP after checking its size (step 1)."""
     owns = isinstance(source, (str, Path))
     try:
-        f: BinaryIO = open(source, "rb") if owns else source  # type: ignore[arg-type,assignment]
+        f: BinaryIO = open(source, "rb") if owns else source  # type: ignore[arg-type,assignment]  # noqa: SIM115
     except IsADirectoryError:
         raise PackRejected("That is a folder, not a pack file.") from None
     except OSError as exc:
@@ -318,7 +320,9 @@ def open_archive(source: Path | BinaryIO, limits: Limits = DEFAULT_LIMITS) -> tu
         try:
             archive = zipfile.ZipFile(f)
         except zipfile.BadZipFile:
-            raise PackRejected("This file is not a Satchel pack (it is not a ZIP archive, or it is truncated).") from None
+            raise PackRejected(
+                "This file is not a Satchel pack (it is not a ZIP archive, or it is truncated)."
+            ) from None
         except (OSError, ValueError, EOFError):
             raise _damaged() from None
     except BaseException:
@@ -360,7 +364,9 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
     try:
         minisign.verify(grant.key, manifest_bytes, sig)
     except MinisignError:
-        raise PackRejected("The pack's signature does not match its manifest; it may have been tampered with.") from None
+        raise PackRejected(
+            "The pack's signature does not match its manifest; it may have been tampered with."
+        ) from None
     # Only now, with the signature verified, is anything inside the pack parsed.
     manifest = parse_manifest(manifest_bytes, limits)
     comment_id, comment_version, signed_at = parse_trusted_comment(sig.trusted_comment)

@@ -87,7 +87,7 @@ _CHKALG = b"B2"
 _COMMENT_PREFIX = "untrusted comment: "
 _TRUSTED_PREFIX = "trusted comment: "
 _PUBLIC_KEY_COMMENT = "minisign public key "
-_SECRET_KEY_COMMENT = "minisign encrypted secret key"  # minisign 0.11 writes this even with -W
+_SECRET_KEY_COMMENT = "minisign encrypted secret key"  # noqa: S105 (a label) minisign 0.11 writes this even with -W
 
 _KEY_ID_LEN = 8
 _PUBLIC_LEN = 32

@@ -230,7 +230,7 @@ class SealedSource:
         if name not in self._files:
             raise FileNotFoundError(2, "not in the sealed file")
         offset, size = self._files[name]
-        return io.BufferedReader(_Slice(self.reader, offset, size), buffer_size=CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(_Slice(self.reader, offset, size), buffer_size=CHUNK)
 
     def read_small(self, name: str, cap: int) -> bytes | None:
         if name not in self._files or self._files[name][1] > cap:

@@ -16,17 +16,26 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from app.library import pack_bytes_reader
 from app.trust import TrustStore
 from app.vault import Vault
-from app.library import pack_bytes_reader
 from crypto.minisign import SecretKey
 from sync.errors import SealedError, StickFull, StickReadOnly, SyncError, TooLargeForStick, TransferCancelled
 from sync.repository import FAT32_MAX_FILE, INDEX_NAME, INDEX_SIG_NAME, TEMP_NAME_RE, new_index, sign_index
 from sync.sealed import SealedReader, container_header, sealed_candidates, sealed_chunks, sealed_size
 from sync.source import scan_folder
-from sync.stickfs import Presence, allocation_unit, free_bytes, is_read_only, prefetch, remove_quietly, space_needed
-from sync.stickfs import stick_error, write_atomic
-from sync.usb_export import CHUNK, ExportReport, Events, Progress, trust_list_bytes, vault_packs
+from sync.stickfs import (
+    Presence,
+    allocation_unit,
+    free_bytes,
+    is_read_only,
+    prefetch,
+    remove_quietly,
+    space_needed,
+    stick_error,
+    write_atomic,
+)
+from sync.usb_export import CHUNK, Events, ExportReport, Progress, trust_list_bytes, vault_packs
 
 log = logging.getLogger(__name__)
 

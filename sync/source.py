@@ -131,9 +131,7 @@ class FolderSource:
                 next(it, None)
         except OSError:
             return False
-        if self._was_mount and self.mount is not None and not os.path.ismount(self.mount):
-            return False
-        return True
+        return not (self._was_mount and self.mount is not None and not os.path.ismount(self.mount))
 
     def error(self, exc: OSError) -> Exception:
         if not self.alive() or exc.errno in (errno.ENOTCONN, errno.ENODEV, errno.ESHUTDOWN):

@@ -59,7 +59,7 @@ def free_bytes(path: Path) -> int | None:
     # fusefat computes blocks as clusters * (cluster size // 1024), which is 0 for
     # 512-byte clusters; it reports clusters as "files", and those are exact.
     if st.f_blocks == 0 and 0 < st.f_ffree <= st.f_files:
-        return st.f_ffree * FUSEFAT_CLUSTER
+        return int(st.f_ffree * FUSEFAT_CLUSTER)
     return None
 
 

@@ -30,7 +30,7 @@ STICK_FSTYPES = frozenset({
     "fuse.fusefat", "fuse.exfat", "fuse.exfat-fuse", "fuse.fuse-exfat", "fuse.ntfs-3g", "fuse.ntfs",
 })
 REMOVABLE_PARENTS = ("/media/", "/run/media/")
-SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/boot/firmware", "/efi", "/usr", "/var", "/home", "/tmp")
+SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/boot/firmware", "/efi", "/usr", "/var", "/home", "/tmp")  # noqa: S108
 SYSTEM_PREFIXES = ("/proc", "/sys", "/dev", "/snap/", "/run/user/", "/var/lib/")
 MOUNTS_FILE = Path("/proc/self/mounts")
 

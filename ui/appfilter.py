@@ -54,9 +54,9 @@ class AppFilter(QObject):
         kind = event.type()
         if kind in _ACTIVITY:
             self._on_activity()
-        if kind in _KEYS and is_panic_key(event):  # type: ignore[arg-type]
+        if kind in _KEYS and is_panic_key(event):
             event.accept()
-            if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():  # type: ignore[attr-defined]
+            if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():
                 self._on_panic()
             return True
         return False

@@ -35,7 +35,7 @@ def iter_time_from_env() -> int | None:
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     frames = traceback.extract_tb(tb)
     place = ", ".join(f"{os.path.basename(f.filename)}:{f.lineno}" for f in frames[-5:])
-    print(f"Satchel: unexpected {kind.__name__} at {place}", file=sys.stderr)
+    sys.stderr.write(f"Satchel: unexpected {kind.__name__} at {place}\n")
 
 
 def _qt_message(mode: Any, context: Any, message: str) -> None:

@@ -55,7 +55,7 @@ class SettingsDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
 
         self.language = _combo(
-            tr("Language"), list((n, c) for c, n in i18n.LANGUAGES.items()), i18n.language()
+            tr("Language"), [(n, c) for c, n in i18n.LANGUAGES.items()], i18n.language()
         )
         self.text_scale = _combo(tr("Text size"), [(f"{s} %", s) for s in TEXT_SCALES], p.text_scale)
         self.contrast = QCheckBox(tr("High contrast"))

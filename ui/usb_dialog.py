@@ -15,6 +15,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -506,9 +507,9 @@ class UsbDialog(QDialog):
             if not secret:
                 self.status.setText(tr("Type a passphrase for the sealed stick."))
                 return
-            fn: Callable[..., Any] = lambda p, c: export_sealed(self.vault, dest, secret, ids, None, p, c)
+            fn: Callable[..., Any] = functools.partial(export_sealed, self.vault, dest, secret, ids, None)
         else:
-            fn = lambda p, c: export_to_stick(self.vault, dest, ids, None, p, c)  # noqa: E731
+            fn = functools.partial(export_to_stick, self.vault, dest, ids, None)
         self.status.setText(tr("Copying to the stick..."))
         self._run(fn, self._exported)
 

@@ -10,12 +10,22 @@ when the stick holds the chosen packs and an index.
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.cli_io import out, out_json, read_secret
+from app.cli.io import (
+    end_progress,
+    err,
+    open_vault,
+    out,
+    out_json,
+    plain,
+    progress_printer,
+    read_public_key,
+    read_secret,
+    read_secret_key,
+)
 from app.errors import SatchelError
 from app.home import Home
 from sync.errors import NotARepository
@@ -24,27 +34,6 @@ if TYPE_CHECKING:  # `satchel` with no command opens the window: keep its start-
     from sync.repository import RepoSource
 
 SEALED_PROMPT = "Passphrase of the sealed stick: "
-
-
-def _plain(text: object) -> str:
-    """Text from a stick (even verified), without control characters, for a terminal."""
-    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in str(text))[:300]
-
-
-def _progress() -> Any:
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        print(f"\r{100 * done // total if total else 100:3d} %", end="", file=sys.stderr, flush=True)
-
-    return show
-
-
-def _open_vault(home: Home) -> Any:
-    from app.cli import open_vault
-
-    return open_vault(home)
 
 
 def open_source(path: Path) -> RepoSource:
@@ -70,7 +59,7 @@ def cmd_usb_list(args: argparse.Namespace, home: Home) -> int:
         return _list_sticks(args)
     from sync.usb_import import list_stick
 
-    with _open_vault(home) as vault:
+    with open_vault(home) as vault:
         listing = list_stick(vault, open_source(Path(args.path)))
     rows = [{"file": p.file, "state": p.state, "id": p.pack_id, "version": p.version, "title": p.title,
              "language": p.language, "installed_version": p.installed, "reason": p.reason}
@@ -83,9 +72,9 @@ def cmd_usb_list(args: argparse.Namespace, home: Home) -> int:
         out("There are no packs on the stick.")
     for p in listing.packs:
         if p.pack_id is not None:
-            out(f"{p.label:<17} {p.pack_id}  v{p.version}  [{p.language}]  {_plain(p.title)}")
+            out(f"{p.label:<17} {p.pack_id}  v{p.version}  [{p.language}]  {plain(p.title)}")
         else:
-            out(f"{p.label:<17} {p.file}  {_plain(p.reason)}")
+            out(f"{p.label:<17} {p.file}  {plain(p.reason)}")
     return 0
 
 
@@ -106,60 +95,57 @@ def _list_sticks(args: argparse.Namespace) -> int:
     for r in rows:
         what = (f"packs in {r['repository']}" if r["repository"] else
                 "perhaps a sealed stick" if r["sealed_candidates"] else "no packs")
-        out(f"{_plain(r['path'])}  ({r['filesystem']}): {_plain(what)}")
+        out(f"{plain(r['path'])}  ({r['filesystem']}): {plain(what)}")
     return 0
 
 
 def cmd_usb_import(args: argparse.Namespace, home: Home) -> int:
-    from sync.usb_import import DAMAGED, UNTRUSTED, list_stick, import_from_stick
+    from sync.usb_import import DAMAGED, UNTRUSTED, import_from_stick, list_stick
 
-    with _open_vault(home) as vault:
+    with open_vault(home) as vault:
         source = open_source(Path(args.path))
         listing = list_stick(vault, source)
         chosen = [p for p in listing.packs if p.importable and (not args.packs or p.pack_id in args.packs)]
         missing = [pid for pid in args.packs if pid not in {p.pack_id for p in chosen}]
         for p in listing.packs:
             if p.state in (DAMAGED, UNTRUSTED):
-                print(f"{p.file}: {p.reason}", file=sys.stderr)
+                err(f"{plain(p.file)}: {plain(p.reason)}")
         for pid in missing:
-            print(f"{_plain(pid)}: the stick has no new version of this pack that can be imported.", file=sys.stderr)
+            err(f"{plain(pid)}: the stick has no new version of this pack that can be imported.")
         if not chosen:
             out("Nothing new to import from the stick.")
             return 1 if missing or any(p.state == DAMAGED for p in listing.packs) else 0
         try:
-            report = import_from_stick(vault, source, [p.file for p in chosen], _progress(), threading.Event())
+            report = import_from_stick(vault, source, [p.file for p in chosen], progress_printer(), threading.Event())
         except SatchelError as exc:
             for result in getattr(getattr(exc, "report", None), "imported", []):
                 out(f"Imported {result.pack_id} version {result.version}.")
             raise
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    end_progress()
     for o in report.outcomes:
         if o.result is not None:
             word = "Updated" if o.result.previous_version is not None else "Imported"
             out(f"{word} {o.result.pack_id} version {o.result.version}.")
         else:
-            print(f"{o.file}: {o.error}", file=sys.stderr)
+            err(f"{plain(o.file)}: {plain(o.error)}")
     damaged = any(p.state == DAMAGED for p in listing.packs)
     return 1 if report.failed or missing or damaged else 0
 
 
 def cmd_usb_export(args: argparse.Namespace, home: Home) -> int:
-    from app.cli_packs import read_secret_key
     from sync.sealed_export import export_sealed
     from sync.usb_export import export_to_stick
 
-    with _open_vault(home) as vault:
+    with open_vault(home) as vault:
         key = read_secret_key(Path(args.key)) if args.key else None
         dest = Path(args.path)
         if args.sealed:
             passphrase = read_secret("New passphrase for the sealed stick: ", "a passphrase for the sealed stick",
                                      confirm=True)
-            report = export_sealed(vault, dest, passphrase, args.packs or None, key, _progress())
+            report = export_sealed(vault, dest, passphrase, args.packs or None, key, progress_printer())
         else:
-            report = export_to_stick(vault, dest, args.packs or None, key, _progress())
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+            report = export_to_stick(vault, dest, args.packs or None, key, progress_printer())
+    end_progress()
     mb = report.bytes_written / 1_000_000
     where = report.folder
     out(f"Wrote {len(report.written)} pack(s) ({mb:.1f} MB) to {where}; {len(report.kept)} were already there; "
@@ -174,37 +160,35 @@ def cmd_usb_export(args: argparse.Namespace, home: Home) -> int:
 
 
 def cmd_usb_check(args: argparse.Namespace, home: Home) -> int:
-    from app.cli_packs import read_public_key
     from sync.usb_check import GivenKeys, check_stick
 
     if args.trust:
         report = check_stick(open_source(Path(args.path)), GivenKeys([read_public_key(Path(p)) for p in args.trust]),
-                             _progress())
+                             progress_printer())
     else:
         from app.trust import TrustStore
         from sync.usb_import import NoFloors
 
-        with _open_vault(home) as vault:
-            report = check_stick(open_source(Path(args.path)), NoFloors(TrustStore(vault)), _progress())
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+        with open_vault(home) as vault:
+            report = check_stick(open_source(Path(args.path)), NoFloors(TrustStore(vault)), progress_printer())
+    end_progress()
     if args.json:
         out_json({"intact": report.intact, "index": {"status": report.index.status, "signer": report.index.signer},
                   "leftover_temporary_files": report.leftovers,
                   "packs": [{"file": i.file, "status": i.status, "id": i.pack_id, "version": i.version,
                              "detail": i.sentence} for i in report.items]})
         return 0 if report.intact else 1
-    out(_plain(report.index.sentence))
+    out(plain(report.index.sentence))
     for item in report.items:
         name = f"{item.pack_id} v{item.version}" if item.pack_id else ""
-        out(f"{item.status:<9} {item.file}  {name}  {_plain(item.sentence)}".rstrip())
+        out(f"{item.status:<9} {item.file}  {name}  {plain(item.sentence)}".rstrip())
     if report.leftovers:
         out(f"{report.leftovers} unfinished file(s) of an interrupted copy are on the stick; "
             "the next export removes them.")
     if report.intact:
         out(f"Everything on the stick is intact ({len(report.items)} pack(s)).")
         return 0
-    print("The stick is not intact: see the lines above.", file=sys.stderr)
+    err("The stick is not intact: see the lines above.")
     return 1
 
 

@@ -1,0 +1,188 @@
+"""What every command group shares: secrets from the terminal or stdin, opening the
+vault, reading key files, and plain output.
+
+Secrets come from the terminal without echo; when standard input is not a terminal,
+each secret is one line of standard input, in the order the terminal would ask for
+them, with no confirmation lines (DESIGN.md, Command line). Nothing read here is logged.
+Every piece of text that came from outside (a pack, a stick, a network reply) reaches the
+terminal through `plain`, which removes control and bidirectional-override characters.
+The command groups import this module, never each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.errors import NoVault, SatchelError
+from app.home import Home
+
+if TYPE_CHECKING:
+    from app.vault import Vault
+    from crypto.minisign import PublicKey, SecretKey
+
+MAX_SECRET_LEN = 1024
+MAX_KEY_FILE = 64 * 1024
+
+Progress = Callable[[int, int], None]
+
+
+class InputEnded(SatchelError):
+    """Standard input ended before a needed secret or answer."""
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _read_line(what: str) -> str:
+    if sys.stdin is None:
+        raise InputEnded(f"Satchel needs {what}, but there is no input.")
+    line = sys.stdin.readline(MAX_SECRET_LEN + 2)
+    if not line:
+        raise InputEnded(f"Satchel needs {what}, but the input ended.")
+    if len(line) > MAX_SECRET_LEN and not line.endswith("\n"):
+        raise SatchelError(f"The {what} is too long.")
+    return line.rstrip("\r\n")
+
+
+def read_secret(prompt: str, what: str = "a passphrase", confirm: bool = False) -> str:
+    """Ask for a secret: no echo on a terminal, one line of stdin otherwise."""
+    if not _interactive():
+        return _read_line(what)
+    while True:
+        try:
+            first = getpass.getpass(prompt)
+        except EOFError:
+            raise InputEnded(f"Satchel needs {what}, but the input ended.") from None
+        if not confirm:
+            return first
+        again = getpass.getpass("Repeat it: ")
+        if again == first:
+            return first
+        err("The two entries differ; try again.")
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question (commands offer --yes instead for scripts)."""
+    print(question, end=" ", file=sys.stderr, flush=True)  # noqa: T201
+    if sys.stdin is None:
+        return False
+    answer = sys.stdin.readline(64)
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def out(text: str = "") -> None:
+    print(text)  # noqa: T201
+
+
+def err(text: str) -> None:
+    print(text, file=sys.stderr)  # noqa: T201
+
+
+def out_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))  # noqa: T201
+
+
+def plain(text: object, limit: int = 300) -> str:
+    """Text from outside (even verified), safe for a terminal: control characters and
+    bidirectional overrides become U+FFFD, and long text is cut."""
+    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in str(text))[:limit]
+
+
+def progress_printer() -> Progress | None:
+    """A percentage on standard error when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        pct = 100 * done // total if total else 100
+        print(f"\r{pct:3d} %", end="", file=sys.stderr, flush=True)  # noqa: T201
+
+    return show
+
+
+def end_progress() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)  # noqa: T201
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value[:40]}' is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("the number must be at least 1")
+    return n
+
+
+def open_vault(home: Home) -> Vault:
+    """Ask for the vault passphrase and unlock (used by every command that reads the vault)."""
+    from app.vault import Vault
+
+    if not home.has_vault():
+        raise NoVault(f"There is no Satchel vault in {home.path}; create one with 'satchel init'.")
+    return Vault.unlock(home, read_secret("Vault passphrase: "))
+
+
+def read_small(path: Path, what: str) -> str:
+    """A small text file given on the command line (a key), read with a size cap."""
+    try:
+        if path.stat().st_size > MAX_KEY_FILE:
+            raise SatchelError(f"The {what} {path} is too large.")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SatchelError(f"There is no {what} at {path}.") from None
+    except UnicodeDecodeError:
+        raise SatchelError(f"The {what} {path} is not a text file.") from None
+    except OSError as exc:
+        raise SatchelError(f"Satchel cannot read the {what} {path}: {exc.strerror}.") from None
+
+
+def read_public_key(path: Path) -> PublicKey:
+    from crypto.minisign import MinisignError, PublicKey
+
+    try:
+        return PublicKey.from_text(read_small(path, "public key"))
+    except MinisignError as exc:
+        raise SatchelError(f"{path}: {exc}") from None
+
+
+def read_secret_key(path: Path) -> SecretKey:
+    from crypto import minisign
+    from crypto.minisign import MinisignError
+
+    text = read_small(path, "secret key")
+    try:
+        needs = minisign.key_needs_passphrase(text)
+    except MinisignError as exc:
+        raise SatchelError(f"{path}: {exc}") from None
+    passphrase = read_secret("Secret key passphrase: ", "the secret key's passphrase") if needs else None
+    try:
+        return minisign.secret_key_from_text(text, passphrase)
+    except MinisignError as exc:
+        raise SatchelError(str(exc)) from None
+
+
+def write_new(path: Path, text: str, mode: int) -> None:
+    """Write a new file (never over an existing one), flushed to disk."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        raise SatchelError(f"{path} already exists; nothing was overwritten.") from None
+    except OSError as exc:
+        raise SatchelError(f"Satchel cannot write {path}: {exc.strerror}.") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())

@@ -1,0 +1,86 @@
+"""`satchel list | import | search`: the library in the vault."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.cli.io import err, open_vault, out, out_json, plain, positive_int, progress_printer
+from app.errors import SatchelError
+from app.home import Home
+
+
+def cmd_list(args: argparse.Namespace, home: Home) -> int:
+    from app.library import list_packs
+
+    with open_vault(home) as vault:
+        packs = list_packs(vault)
+    if args.json:
+        out_json([p.to_json() for p in packs])
+    elif not packs:
+        out("The library is empty.")
+    else:
+        for p in packs:
+            sample = "  (sample)" if p.sample else ""
+            out(f"{plain(p.id)}  v{p.version}  [{plain(p.language)}]  {plain(p.title)}{sample}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, home: Home) -> int:
+    from content_packs.importer import import_folder, import_pack
+
+    target = Path(args.path)
+    if not target.exists():
+        raise SatchelError(f"There is no file or folder at {target}.")
+    with open_vault(home) as vault:
+        if target.is_dir():
+            outcomes = import_folder(vault, target, progress_printer())
+            if not outcomes:
+                raise SatchelError(f"There are no .satchel packs in {target}.")
+            failed = 0
+            for o in outcomes:
+                if o.result:
+                    out(f"{o.name}: {o.result.status} {o.result.pack_id} version {o.result.version}.")
+                else:
+                    failed += 1
+                    err(f"{o.name}: {plain(o.error)}")
+            return 1 if failed else 0
+        result = import_pack(vault, target, progress_printer())
+    word = "Updated" if result.previous_version is not None else "Imported"
+    out(f"{word} {result.pack_id} version {result.version}.")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, home: Home) -> int:
+    from app.search import search
+
+    with open_vault(home) as vault:
+        hits = search(vault, args.query, limit=args.limit, lang=args.lang)
+    if args.json:
+        out_json([{"pack": h.pack, "page": h.page, "title": h.title, "snippet": h.snippet,
+                   "language": h.language} for h in hits])
+        return 0
+    if not hits:
+        out("No pages match.")
+    for h in hits:
+        out(f"{h.pack}  {h.page}  {plain(h.title)}")
+        out(f"    {plain(h.snippet)}")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("list", help="installed packs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("import", help="verify and import packs into the vault")
+    p.add_argument("path", metavar="FILE_OR_FOLDER")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("search", help="search the library")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=positive_int, default=20)
+    p.add_argument("--lang", metavar="L")
+    p.set_defaults(func=cmd_search)

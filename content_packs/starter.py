@@ -36,7 +36,8 @@ def resource_dir(name: str) -> Path:
 
 
 def starter_sources() -> list[Path]:
-    return sorted(p.parent for p in DEFAULT_DIR.glob("*/pack.toml"))
+    """One source folder per topic and language: default/<topic>/<lang>/pack.toml."""
+    return sorted(p.parent for p in DEFAULT_DIR.glob("*/*/pack.toml"))
 
 
 def _sample_key() -> minisign.SecretKey:
@@ -51,7 +52,7 @@ def build_starter(out_dir: Path) -> list[Path]:
         src = load_source(src_dir)
         if not src.id.startswith(STARTER_PREFIX):
             raise SystemExit(f"{src_dir}: starter pack ids must start with {STARTER_PREFIX}")
-        out = out_dir / f"{src_dir.name}.satchel"
+        out = out_dir / f"{src_dir.parent.name}-{src_dir.name}.satchel"
         write_pack(src, key, out)
         written.append(out)
     return written

@@ -143,15 +143,15 @@ def run(out: Path) -> list[Path]:
                 written.append(shoot(w, out, f"{lang}-library-200-contrast.png"))
                 theme.apply(100, False)
             guide = (
-                "org.satchel.starter.satchel-guide-ar"
+                "org.satchel.starter.satchel-guide.ar"
                 if lang == "ar"
-                else "org.satchel.starter.satchel-guide"
+                else "org.satchel.starter.satchel-guide.en"
             )
             w.view.open(guide, "pages/03-panic-wipe.md")
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")
             written.append(shoot(w, out, f"{lang}-reader.png"))
-            w.view.open("org.satchel.starter.laptop-security", "pages/04-check-storage.quiz.md")
+            w.view.open("org.satchel.starter.laptop-security.en", "pages/04-check-storage.quiz.md")
             wait_until(lambda: reader.quiz is not None)
             reader.quiz.questions[0].buttons[0].click()
             written.append(shoot(w, out, f"{lang}-quiz.png"))

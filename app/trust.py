@@ -31,7 +31,7 @@ from crypto.minisign import MinisignError, PublicKey
 ROOTS_DIR = Path(__file__).resolve().parent / "roots"
 TRUST_LIST_FLOOR = ":trust-list"
 MAX_TRUST_LIST_BYTES = 1024 * 1024
-_COMMENT_RE = re.compile(r"^satchel-trust-list version=([0-9]{1,16})$")
+_COMMENT_RE = re.compile(r"^satchel-trust-list version=([0-9]{1,16})\Z")
 
 
 class TrustError(SatchelError):
@@ -144,7 +144,7 @@ def parse_trust_list(data: bytes) -> TrustList:
                     raise TrustError(f"The trust list has a key whose '{flag}' is not true or false.")
             scopes = entry.get("scopes")
             if not isinstance(scopes, list) or not scopes or not all(
-                isinstance(s, str) and re.match(r"^[a-z0-9.-]{2,128}$", s) for s in scopes
+                isinstance(s, str) and re.fullmatch(r"[a-z0-9.-]{2,128}", s) for s in scopes
             ):
                 raise TrustError("The trust list has a key with invalid scopes.")
             name = entry.get("name", "")
@@ -180,7 +180,7 @@ def verify_trust_list(data: bytes, signature: bytes | str, signers: tuple[Public
         minisign.verify(signer, data, sig)
     except MinisignError:
         raise TrustError("The trust list's signature does not match it.") from None
-    m = _COMMENT_RE.match(sig.trusted_comment)
+    m = _COMMENT_RE.fullmatch(sig.trusted_comment)
     if not m:
         raise TrustError("The trust list's signature does not name its version.")
     tl = parse_trust_list(data)

@@ -102,7 +102,7 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
     if extra:
         raise SourceError(f"pack.toml: [pack] has an unknown field '{sorted(extra)[0]}'.")
     pack_id = _field(pack, "id", str, "pack")
-    if not PACK_ID_RE.match(pack_id) or len(pack_id) > limits.pack_id_chars or "." not in pack_id:
+    if not PACK_ID_RE.fullmatch(pack_id) or len(pack_id) > limits.pack_id_chars or "." not in pack_id:
         raise SourceError("pack.toml: [pack] field 'id' must be lower-case reverse-DNS, like 'org.example.guide'.")
     version = _field(pack, "version", int, "pack")
     if not 1 <= version <= 2**53:
@@ -111,7 +111,7 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
     if not title or len(title) > limits.title_chars:
         raise SourceError(f"pack.toml: [pack] field 'title' must have 1 to {limits.title_chars} characters.")
     language = _field(pack, "language", str, "pack")
-    if not LANG_RE.match(language):
+    if not LANG_RE.fullmatch(language):
         raise SourceError("pack.toml: [pack] field 'language' must be a BCP 47 tag, like 'ar' or 'zh-Hans'.")
     kind = _field(pack, "kind", str, "pack")
     if kind not in ("guide", "course"):

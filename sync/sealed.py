@@ -43,7 +43,7 @@ SALT_LEN = 32
 CHUNK = 1 << 20
 TAG = 16
 KDF = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=4)
-SEALED_NAME_RE = re.compile(r"^[0-9a-f]{8}\.dat$", re.IGNORECASE)
+SEALED_NAME_RE = re.compile(r"^[0-9a-f]{8}\.dat\Z", re.IGNORECASE)
 MAX_DIRECTORY = 4 * 1024 * 1024
 _WRONG = "That passphrase does not open this file, or the file is not a sealed stick or is damaged."
 
@@ -211,7 +211,7 @@ class SealedSource:
         pos = 8 + length
         for e in entries:
             name, size = (e.get("name"), e.get("size")) if isinstance(e, dict) else (None, None)
-            if not isinstance(name, str) or not (PACK_NAME_RE.match(name) or name in (INDEX_NAME, INDEX_SIG_NAME)) \
+            if not isinstance(name, str) or not (PACK_NAME_RE.fullmatch(name) or name in (INDEX_NAME, INDEX_SIG_NAME)) \
                     or name in files or isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SealedError(_WRONG)
             files[name] = (pos, size)
@@ -257,7 +257,7 @@ def sealed_candidates(root: Path, limit: int = 16) -> list[Path]:
             for count, entry in enumerate(it):
                 if count >= 200_000 or len(out) >= limit:
                     break
-                if SEALED_NAME_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
+                if SEALED_NAME_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                     out.append(Path(entry.path))
     except OSError:
         return []

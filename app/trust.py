@@ -272,8 +272,34 @@ class TrustStore:
             ).fetchall()
         return [(PublicKey.from_text(r[0]), r[1], r[2]) for r in rows]
 
+    def key_id_clash(self, key: PublicKey) -> str | None:
+        """Why `key` cannot be trusted by hand because a *different* key already uses its
+        key id (on the trust list or trusted by hand), or None. Key ids are 8 bytes that
+        anyone can choose: a clash must never keep one key's bytes under another's name."""
+        tl = self.current_list()
+        listed = tl.find(key.key_id_hex) if tl else None
+        if listed is not None and listed.key.raw != key.raw:
+            return (f"A different key with the same key id {key.key_id_hex} is on the trust list; "
+                    "this key was not trusted.")
+        with self.vault.lock:
+            row = self.vault.conn.execute(
+                "SELECT public_key FROM trusted_keys WHERE key_id = ?", (key.key_id_hex,)).fetchone()
+        if row is not None and PublicKey.from_text(row[0]).raw != key.raw:
+            return (f"A different key with the same key id {key.key_id_hex} is already trusted; "
+                    "remove it first if this one should replace it.")
+        return None
+
     def add_manual(self, key: PublicKey, name: str = "") -> None:
+        """Trust `key` by hand (the same key again only renames it); raises UntrustedKey
+        on a key-id clash with a different key."""
+        problem = self.key_id_clash(key)
+        if problem is not None:
+            raise UntrustedKey(problem)
         with self.vault.transaction() as conn:
+            row = conn.execute("SELECT public_key FROM trusted_keys WHERE key_id = ?",
+                               (key.key_id_hex,)).fetchone()
+            if row is not None and PublicKey.from_text(row[0]).raw != key.raw:  # raced in since
+                raise UntrustedKey(f"A different key with the same key id {key.key_id_hex} is already trusted.")
             conn.execute(
                 "INSERT INTO trusted_keys (key_id, public_key, name, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key_id) DO UPDATE SET name = excluded.name",

@@ -18,13 +18,17 @@ def cmd_trust_add(args: argparse.Namespace, home: Home) -> int:
 
     key = read_public_key(Path(args.pubkey))
     with open_vault(home) as vault:
+        store = TrustStore(vault)
+        clash = store.key_id_clash(key)
+        if clash is not None:
+            raise SatchelError(clash)
         out(f"Key id:      {key.key_id_hex}")
         out(f"Fingerprint: {key.fingerprint()}")
         out("Compare the fingerprint with its owner, in person, reading the groups aloud.")
         if not args.yes and not confirm("Trust this key to sign packs? [y/N]"):
             out("The key was not trusted.")
             return 1
-        TrustStore(vault).add_manual(key, args.name or "")
+        store.add_manual(key, args.name or "")
     out(f"Trusted key {key.key_id_hex}.")
     return 0
 
@@ -54,7 +58,8 @@ def cmd_trust_list(args: argparse.Namespace, home: Home) -> int:
     for r in rows:
         scope = ", ".join(r["scopes"]) if r["scopes"] else "any id not claimed by the trust list"
         flags = " REVOKED" if r["revoked"] else ""
-        out(f"{r['key_id']}  {r['source']:<6}  {scope}{flags}  {plain(r['name'])}")
+        out(f"{r['key_id']}  {r['source']:<6}  {plain(scope)}{flags}  {plain(r['name'])}")
+        out(f"    fingerprint {r['fingerprint']}")
     return 0
 
 

@@ -10,10 +10,18 @@ Invariants (python-tuf's trusted_metadata_set is the model):
 - Once a pack id is in the vault, only the key that signed it, or a listed key whose
   scope covers the id, may update it; and only to a strictly higher version. Floors live
   in the vault and never go down.
+- A key the list marks as sample has a public secret half (it is in Satchel's source
+  history for good), so its signature proves nothing: a pack signed with it is accepted
+  only if the SHA-256 of its manifest bytes is pinned in `roots/starter-pins.json`, which
+  ships with the app and lists exactly the starter packs built from this release's
+  sources (`python -m content_packs.starter --update-pins`). It can therefore bring no new
+  id and no other version, and its packs never raise a version floor.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import time
@@ -29,6 +37,8 @@ from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey
 
 ROOTS_DIR = Path(__file__).resolve().parent / "roots"
+STARTER_PINS = "starter-pins.json"
+PINS_TYPE = "satchel-starter-pins"
 TRUST_LIST_FLOOR = ":trust-list"
 MAX_TRUST_LIST_BYTES = 1024 * 1024
 _COMMENT_RE = re.compile(r"^satchel-trust-list version=([0-9]{1,16})\Z")
@@ -198,6 +208,40 @@ def load_bundled_list(folder: Path = ROOTS_DIR) -> tuple[bytes, bytes] | None:
     if doc.is_file() and sig.is_file():
         return doc.read_bytes(), sig.read_bytes()
     return None
+
+
+# -- the starter packs, pinned ---------------------------------------------------------
+
+def starter_pins_document(pins: list[tuple[str, int, str]]) -> bytes:
+    """The pins file for (pack id, version, manifest SHA-256) triples: stable bytes, so
+    that regenerating it from unchanged sources changes nothing."""
+    doc = {"type": PINS_TYPE, "packs": [{"id": i, "version": v, "manifest_sha256": h}
+                                        for i, v, h in sorted(pins)]}
+    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
+@functools.lru_cache(maxsize=4)
+def load_starter_pins(folder: Path = ROOTS_DIR) -> frozenset[str]:
+    """The manifest hashes of the starter packs this release ships (empty if the file is
+    missing or damaged: then no sample-signed pack is accepted at all)."""
+    try:
+        doc = json.loads((folder / STARTER_PINS).read_bytes())
+        if doc.get("type") != PINS_TYPE:
+            return frozenset()
+        return frozenset(str(e["manifest_sha256"]) for e in doc["packs"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return frozenset()
+
+
+def check_sample_pin(grant: Grant, manifest_bytes: bytes) -> None:
+    """For a pack signed with the sample key: its manifest must be one this release pins."""
+    if grant.source != "sample":
+        return
+    if hashlib.sha256(manifest_bytes).hexdigest() not in load_starter_pins():
+        raise UntrustedKey(
+            "This pack is signed with Satchel's public sample key but is not one of the starter "
+            "packs that came with this Satchel, so it was refused."
+        )
 
 
 # -- the store over a vault ------------------------------------------------------------

@@ -328,7 +328,8 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 "INSERT INTO media (pack_id, path, size, sha256) VALUES (?, ?, ?, ?)",
                 [(m.id, e.path, e.size, e.sha256) for e in m.files if e.path.startswith("media/")],
             )
-            raise_floor(conn, m.id, m.version, m.signer)
+            if pack.grant.source != "sample":   # pinned starter packs never raise a floor
+                raise_floor(conn, m.id, m.version, m.signer)
             forget_missing_pages(conn, m.id)
             _check_cancel(cancel)
     finally:

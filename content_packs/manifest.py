@@ -29,7 +29,9 @@ from content_packs.limits import (
 
 _KEY_ID_RE = re.compile(r"^[0-9A-F]{16}\Z")
 _MANIFEST_KEYS = {"format", "id", "version", "title", "language", "kind", "signer", "chapters", "files"}
-MAX_VERSION = 2**53
+# A sane bound: fits a signed 32-bit integer everywhere, and a date with a counter
+# (2026013101). Nothing larger is needed, and nothing can be frozen far out of reach.
+MAX_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from content_packs.limits import (
     Limits,
     check_member_path,
 )
-from content_packs.manifest import ChapterEntry, FileEntry
+from content_packs.manifest import MAX_VERSION, ChapterEntry, FileEntry
 
 _PACK_KEYS = {"id", "version", "title", "language", "kind"}
 
@@ -105,8 +105,8 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
     if not PACK_ID_RE.fullmatch(pack_id) or len(pack_id) > limits.pack_id_chars or "." not in pack_id:
         raise SourceError("pack.toml: [pack] field 'id' must be lower-case reverse-DNS, like 'org.example.guide'.")
     version = _field(pack, "version", int, "pack")
-    if not 1 <= version <= 2**53:
-        raise SourceError("pack.toml: [pack] field 'version' must be a whole number from 1 up.")
+    if not 1 <= version <= MAX_VERSION:
+        raise SourceError(f"pack.toml: [pack] field 'version' must be a whole number from 1 to {MAX_VERSION}.")
     title = _field(pack, "title", str, "pack").strip()
     if not title or len(title) > limits.title_chars:
         raise SourceError(f"pack.toml: [pack] field 'title' must have 1 to {limits.title_chars} characters.")

@@ -8,8 +8,9 @@ Order of checks (DESIGN.md, Pack file), each before the next may start:
    before the pack's own signature is looked at, from the same open archive;
 3. the signature and manifest members exist once, within their caps; the signature is
    parsed (prehashed 'ED' only) and its key must be known to the trust policy;
-4. the signature is verified over the raw manifest bytes: only then is the manifest parsed
-   (strictly, bounded);
+4. the signature is verified over the raw manifest bytes (and a pack signed with the
+   public sample key must have a pinned manifest, app.trust.check_sample_pin): only then
+   is the manifest parsed (strictly, bounded);
 5. the trusted comment must name the manifest's id and version; the key's revocation,
    expiry, scope, binding and the version floor are checked;
 6. the archive's members must equal the manifest's file list exactly: no extra, missing,
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.trust import Grant, OlderVersion, TrustError, TrustPolicy
+from app.trust import Grant, OlderVersion, TrustError, TrustPolicy, check_sample_pin
 from content_packs.errors import PackRejected, UntrustedSigner, VersionRefused
 from content_packs.limits import (
     DEFAULT_LIMITS,
@@ -396,6 +397,10 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
         raise PackRejected(
             "The pack's signature does not match its manifest; it may have been tampered with."
         ) from None
+    try:
+        check_sample_pin(grant, manifest_bytes)   # the sample key's secret is public
+    except TrustError as exc:
+        raise UntrustedSigner(str(exc)) from None
     # Only now, with the signature verified, is anything inside the pack parsed.
     manifest = parse_manifest(manifest_bytes, limits)
     comment_id, comment_version, signed_at = parse_trusted_comment(sig.trusted_comment)

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Protocol
 from app.strictjson import no_duplicate_keys
 from app.trust import TrustPolicy
 from content_packs.limits import DEFAULT_LIMITS, PACK_ID_RE, SHA256_RE
+from content_packs.manifest import MAX_VERSION
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey, SecretKey
 from sync.errors import BadIndex
@@ -171,7 +172,7 @@ def parse_index(data: bytes) -> Index:
         if name in seen:
             raise BadIndex("The stick's index lists the same file twice.")
         seen.add(name)
-        entries.append(IndexEntry(name, pack_id, _int(e["version"], 1, 2**53),
+        entries.append(IndexEntry(name, pack_id, _int(e["version"], 1, MAX_VERSION),
                                   _int(e["size"], 1, FAT32_MAX_FILE), sha, signer))
     trust = doc["trust_list"]
     trust_list = None

@@ -29,6 +29,7 @@ from app.quiz import is_quiz_path
 from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
+from content_packs.images import HEAD_BYTES, IMAGE_REFUSED, image_format, is_image_path
 from content_packs.limits import DEFAULT_LIMITS, Limits
 from content_packs.manifest import FileEntry
 from content_packs.verify import CHUNK, RawChecker, VerifiedPack, open_pack
@@ -176,10 +177,15 @@ class _TextWorker(threading.Thread):
             if batch and not self._put(batch, batch_bytes):
                 return
             for entry in self.others:
+                head = b""
                 for chunk in self.pack.iter_member(entry):
+                    if len(head) < HEAD_BYTES:
+                        head += chunk[:HEAD_BYTES - len(head)]
                     self.done_bytes += len(chunk)
                     if self._stopped():
                         return
+                if is_image_path(entry.path) and image_format(entry.path, head) is None:
+                    raise PackRejected(IMAGE_REFUSED)
         except BaseException as exc:  # handed to the importing thread
             self.error = exc
         finally:
@@ -318,6 +324,10 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
             hasher.close()
             if hasher.error is not None:
                 raise hasher.error
+            heads = hasher.checker.heads()
+            if any(is_image_path(e.path) and image_format(e.path, heads.get(e.path, b"")) is None
+                   for e in stored_members):
+                raise PackRejected(IMAGE_REFUSED)
             conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (hasher.sha256, m.id))
             take(block=True)
             worker.join()

@@ -16,6 +16,7 @@ from typing import Any
 from app import markdown as md
 from app.quiz import is_quiz_path, quiz_problems
 from content_packs.errors import SourceError
+from content_packs.images import HEAD_BYTES, IMAGE_FORMATS, image_format, is_image_path
 from content_packs.limits import (
     DEFAULT_LIMITS,
     LANG_RE,
@@ -197,5 +198,11 @@ def _check_page(src: PackSource, page: str, pages_listed: set[str], limits: Limi
             if suffix not in MEDIA_TYPES:
                 kinds = ", ".join(sorted(MEDIA_TYPES))
                 raise SourceError(f"{where}: '{shown}' is not a media type Satchel shows ({kinds}).")
+            if ref.kind == "image" and not is_image_path(target):
+                raise SourceError(f"{where}: the image '{shown}' must be a PNG, JPEG, GIF or WebP file.")
             if target not in src.files:
                 src.files[target] = _read_inside(src.root, target, limits.media_bytes, where)
+                if is_image_path(target) and image_format(target, src.files[target][:HEAD_BYTES]) is None:
+                    wanted = IMAGE_FORMATS[suffix].upper()
+                    raise SourceError(f"{where}: '{shown}' is not a {wanted} image, whatever its name says "
+                                      "(Satchel shows PNG, JPEG, GIF and WebP images named for what they are).")

@@ -36,6 +36,7 @@ from typing import Any, BinaryIO
 
 from app.trust import Grant, OlderVersion, TrustError, TrustPolicy, check_sample_pin
 from content_packs.errors import PackRejected, UntrustedSigner, VersionRefused
+from content_packs.images import HEAD_BYTES
 from content_packs.limits import (
     DEFAULT_LIMITS,
     MANIFEST_NAME,
@@ -202,7 +203,7 @@ class VerifiedPack:
             where = self.stored_range(entry)
             if where is None:
                 raise ValueError("only stored members can be checked on the raw bytes")
-            ranges.append(_Range(where[0], where[1], entry.sha256, hashlib.sha256()))
+            ranges.append(_Range(where[0], where[1], entry.sha256, hashlib.sha256(), entry.path))
         return RawChecker(ranges, self.size)
 
     def raw_chunks(self, chunk: int = CHUNK) -> Iterator[bytes]:
@@ -239,6 +240,8 @@ class _Range:
     end: int
     sha256: str
     digest: Any
+    path: str = ""
+    head: bytes = b""   # the member's first HEAD_BYTES bytes, as kept (its type is judged on them)
 
 
 class RawChecker:
@@ -265,6 +268,8 @@ class RawChecker:
             a, b = max(r.start, start), min(r.end, end)
             if a < b:
                 r.digest.update(view[a - start : b - start])
+                if len(r.head) < HEAD_BYTES:
+                    r.head += bytes(view[a - start : min(b, a + HEAD_BYTES - len(r.head)) - start])
             (still if r.end > end else self._done).append(r)
         self._active = still
         self._pos = end
@@ -277,6 +282,10 @@ class RawChecker:
         if any(r.digest.hexdigest() != r.sha256 for r in self._done):
             raise PackRejected("A file in the pack does not match its signature; the pack was refused.")
         return self._whole.hexdigest()
+
+    def heads(self) -> dict[str, bytes]:
+        """Each checked member's first bytes, by path (once `finish` has passed)."""
+        return {r.path: r.head for r in self._done}
 
 
 def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> bytes:

@@ -71,6 +71,12 @@ class TrustList:
     version: int
     roots: tuple[PublicKey, ...]
     keys: tuple[ListedKey, ...]
+    expires: int | None = None   # the end of the day by which a newer list should have come
+
+    def expired(self, now: int) -> bool:
+        """Past its date: the list is still used (USB content stays valid however long it
+        travelled), but the user is told that revocations may be missing."""
+        return self.expires is not None and now > self.expires
 
     def find(self, key_id_hex: str) -> ListedKey | None:
         for k in self.keys:
@@ -124,7 +130,7 @@ def _expiry(value: Any) -> int | None:
 _strict_object = no_duplicate_keys(TrustError, "The trust list repeats a field.")
 
 
-_LIST_FIELDS = {"type", "version", "roots", "keys"}
+_LIST_FIELDS = {"type", "version", "roots", "keys", "expires"}
 _KEY_FIELDS = {"name", "public_key", "scopes", "expires", "revoked", "sample"}
 
 
@@ -172,7 +178,7 @@ def parse_trust_list(data: bytes) -> TrustList:
         raise TrustError("The trust list has an invalid key.") from None
     if not roots:
         raise TrustError("The trust list names no root keys.")
-    return TrustList(version, roots, tuple(keys))
+    return TrustList(version, roots, tuple(keys), _expiry(doc.get("expires")))
 
 
 def verify_trust_list(data: bytes, signature: bytes | str, signers: tuple[PublicKey, ...]) -> TrustList:
@@ -276,6 +282,14 @@ class TrustStore:
                 if bundled is not None and (stored is None or bundled.version > stored.version):
                     self._list = bundled
         return self._list
+
+    def expired_on(self) -> str | None:
+        """The day the current trust list expired ('YYYY-MM-DD'), or None if it has not."""
+        tl = self.current_list()
+        if tl is None or not tl.expired(self.now()):
+            return None
+        assert tl.expires is not None
+        return datetime.fromtimestamp(tl.expires, UTC).strftime("%Y-%m-%d")
 
     def _signers(self) -> tuple[PublicKey, ...]:
         tl = self._list

@@ -77,6 +77,22 @@ def read_secret(prompt: str, what: str = "a passphrase", confirm: bool = False) 
         err("The two entries differ; try again.")
 
 
+def read_private_line(prompt: str, what: str) -> str:
+    """A line the user may not want seen (a search query): typed without echo on a
+    terminal, else one line of standard input. Never an argument, so never in the process
+    list or the shell's history."""
+    if not _interactive():
+        return _read_line(what)
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise InputEnded(f"Satchel needs {what}, but the input ended.") from None
+
+
+EXPIRED_LIST = ("Warning: your trust list expired on {day}. Revoked keys may be missing from it: "
+                "import a recent pack, a stick's index or a sync to get a newer one.")
+
+
 def confirm(question: str) -> bool:
     """Ask a yes/no question (commands offer --yes instead for scripts)."""
     print(question, end=" ", file=sys.stderr, flush=True)  # noqa: T201

@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.cli.io import confirm, open_vault, out, out_json, plain, read_public_key, read_secret_key
+from app.cli.io import (
+    EXPIRED_LIST,
+    confirm,
+    err,
+    open_vault,
+    out,
+    out_json,
+    plain,
+    read_public_key,
+    read_secret_key,
+)
 from app.errors import InvalidArgument, SatchelError
 from app.home import Home
 
@@ -39,6 +49,7 @@ def cmd_trust_list(args: argparse.Namespace, home: Home) -> int:
     with open_vault(home) as vault:
         store = TrustStore(vault)
         tl = store.current_list()
+        expired = store.expired_on()
         rows: list[dict[str, Any]] = []
         if tl:
             rows.extend({
@@ -51,10 +62,14 @@ def cmd_trust_list(args: argparse.Namespace, home: Home) -> int:
         for key, name, _added in store.manual_keys():
             rows.append({"key_id": key.key_id_hex, "name": name, "source": "manual", "scopes": None,
                          "revoked": False, "expires": None, "fingerprint": key.fingerprint()})
+    expires = datetime.fromtimestamp(tl.expires, UTC).strftime("%Y-%m-%d") if tl and tl.expires else None
     if args.json:
-        out_json({"trust_list_version": tl.version if tl else None, "keys": rows})
+        out_json({"trust_list_version": tl.version if tl else None, "trust_list_expires": expires,
+                  "trust_list_expired": expired is not None, "keys": rows})
         return 0
-    out(f"Trust list version {tl.version if tl else 'none'}")
+    out(f"Trust list version {tl.version if tl else 'none'}" + (f", valid until {expires}" if expires else ""))
+    if expired is not None:
+        err(EXPIRED_LIST.format(day=expired))
     for r in rows:
         scope = ", ".join(r["scopes"]) if r["scopes"] else "any id not claimed by the trust list"
         flags = " REVOKED" if r["revoked"] else ""

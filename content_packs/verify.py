@@ -342,7 +342,7 @@ def open_archive(
             raise PackRejected(
                 "This file is not a Satchel pack (it is not a ZIP archive, or it is truncated)."
             ) from None
-        except (OSError, ValueError, EOFError):
+        except Exception:   # NotImplementedError for an unknown ZIP version, and whatever else zipfile raises
             raise _damaged() from None
     except BaseException:
         if owns:

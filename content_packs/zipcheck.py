@@ -45,6 +45,7 @@ MAX_COMMENT = 0xFFFF
 # NTFS times) and a short comment that other ZIP tools write.
 MAX_EXTRA = 1024
 MAX_ENTRY_COMMENT = 1024
+MAX_EXTRACT_VERSION = 63   # ZIP 6.3, as zipfile reads it
 ACCEPTED_METHODS = (0, 8)   # stored, deflated (docs/pack-format.md, section 3)
 _READ = 1 << 20
 
@@ -180,6 +181,7 @@ def _walk(f: BinaryIO, offset: int, size: int, limits: Limits) -> int:
         need(CENTRAL_LEN)
         if buf[at:at + 4] != CENTRAL_SIG:
             raise _damaged()
+        needed = buf[at + 6]   # the "version needed to extract" zipfile refuses above 6.3
         flags, method = struct.unpack_from("<HH", buf, at + 8)
         name_len, extra_len, comment_len = struct.unpack_from("<3H", buf, at + 28)
         count += 1
@@ -187,6 +189,8 @@ def _walk(f: BinaryIO, offset: int, size: int, limits: Limits) -> int:
             raise _too_many()
         if name_len > max_name or extra_len > MAX_EXTRA or comment_len > MAX_ENTRY_COMMENT:
             raise PackRejected("The pack holds a file with an unsafe path; it was refused.")
+        if needed > MAX_EXTRACT_VERSION:
+            raise _damaged()
         if flags & 0x1:
             raise PackRejected("The pack holds an encrypted entry; it was refused.")
         if method not in ACCEPTED_METHODS:

@@ -10,7 +10,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashe
 # The product code that ruff and mypy check.
 PRODUCT := app crypto sync content_packs ui
 
-.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter screenshots lock clean
+.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter screenshots lock clean fuzz
 
 venv: $(STAMP)
 
@@ -41,6 +41,14 @@ lint: venv
 test: sysdeps-test venv starter lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+# Every parser of outside data under atheris for FUZZ_SECONDS each (make test runs them
+# for 3 s), and the hypothesis properties with many more examples. Adding a target is one
+# file: tests/fuzz/README.md.
+FUZZ_SECONDS ?= 60
+fuzz: sysdeps-test venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SATCHEL_HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen \
+	    $(BIN)/python -m pytest -q tests/fuzz
+
 bench: sysdeps-test venv starter
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
@@ -56,4 +64,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,9 +29,10 @@ from app.quiz import is_quiz_path
 from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
-from content_packs.limits import DEFAULT_LIMITS, TRUST_NAME, TRUST_SIG_NAME, Limits
+from content_packs.images import HEAD_BYTES, IMAGE_REFUSED, image_format, is_image_path
+from content_packs.limits import DEFAULT_LIMITS, Limits
 from content_packs.manifest import FileEntry
-from content_packs.verify import CHUNK, RawChecker, VerifiedPack, open_archive, open_pack, read_raw
+from content_packs.verify import CHUNK, RawChecker, VerifiedPack, open_pack
 
 log = logging.getLogger(__name__)
 
@@ -51,39 +52,29 @@ class ImportResult:
         return "updated" if self.previous_version is not None else "installed"
 
 
-def adopt_carried_trust_list(store: TrustStore, source: Path | BinaryIO, limits: Limits) -> int | None:
-    """If the pack carries a newer, validly signed trust list, keep it. Never raises for a
-    pack without one or with a stale or invalid one (the pack is judged on its own)."""
-    try:
-        archive, f, owns, _ = open_archive(source, limits)
-    except PackError:
-        return None
-    try:
-        doc = read_raw(archive, TRUST_NAME, limits.trust_list_bytes, "trust list")
-        sig = read_raw(archive, TRUST_SIG_NAME, limits.signature_bytes, "trust list signature")
-        if doc is None or sig is None:
-            return None
-        tl = store.adopt_list(doc, sig)
-        return tl.version if tl else None
-    except (PackError, TrustError):
-        return None
-    finally:
-        archive.close()
-        if owns:
-            f.close()
-        else:
-            f.seek(0)
-
-
 def import_pack(vault: Vault, source: Path | BinaryIO, progress: Progress | None = None,
                 cancel: threading.Event | None = None, store: TrustStore | None = None,
                 limits: Limits = DEFAULT_LIMITS) -> ImportResult:
-    """Verify `source` and import it in one transaction."""
+    """Verify `source` and import it in one transaction. The archive is opened and its
+    directory parsed once: a carried trust list is read from it before the pack's own
+    signature is checked (content_packs.verify, step 2)."""
     store = store or TrustStore(vault)
-    tl_version = adopt_carried_trust_list(store, source, limits)
-    with open_pack(source, store, limits) as pack:
+    adopted: list[int] = []
+
+    def carried(doc: bytes, sig: bytes) -> None:
+        """Keep a newer, validly signed trust list (its own transaction, so revocations
+        travel even on a pack that is then refused); a stale or invalid one is ignored."""
+        try:
+            tl = store.adopt_list(doc, sig)
+        except (PackError, TrustError):
+            return
+        if tl is not None:
+            adopted.append(tl.version)
+
+    with open_pack(source, store, limits, carried=carried) as pack:
         result = _import_verified(vault, pack, progress, cancel)
-    return ImportResult(result.pack_id, result.version, result.title, result.previous_version, tl_version)
+    return ImportResult(result.pack_id, result.version, result.title, result.previous_version,
+                        adopted[-1] if adopted else None)
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -186,10 +177,15 @@ class _TextWorker(threading.Thread):
             if batch and not self._put(batch, batch_bytes):
                 return
             for entry in self.others:
+                head = b""
                 for chunk in self.pack.iter_member(entry):
+                    if len(head) < HEAD_BYTES:
+                        head += chunk[:HEAD_BYTES - len(head)]
                     self.done_bytes += len(chunk)
                     if self._stopped():
                         return
+                if is_image_path(entry.path) and image_format(entry.path, head) is None:
+                    raise PackRejected(IMAGE_REFUSED)
         except BaseException as exc:  # handed to the importing thread
             self.error = exc
         finally:
@@ -328,6 +324,10 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
             hasher.close()
             if hasher.error is not None:
                 raise hasher.error
+            heads = hasher.checker.heads()
+            if any(is_image_path(e.path) and image_format(e.path, heads.get(e.path, b"")) is None
+                   for e in stored_members):
+                raise PackRejected(IMAGE_REFUSED)
             conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (hasher.sha256, m.id))
             take(block=True)
             worker.join()
@@ -338,7 +338,8 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 "INSERT INTO media (pack_id, path, size, sha256) VALUES (?, ?, ?, ?)",
                 [(m.id, e.path, e.size, e.sha256) for e in m.files if e.path.startswith("media/")],
             )
-            raise_floor(conn, m.id, m.version, m.signer)
+            if pack.grant.source != "sample":   # pinned starter packs never raise a floor
+                raise_floor(conn, m.id, m.version, m.signer)
             forget_missing_pages(conn, m.id)
             _check_cancel(cancel)
     finally:

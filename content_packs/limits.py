@@ -15,13 +15,13 @@ TRUST_NAME = "trust.json"
 TRUST_SIG_NAME = "trust.json.minisig"
 FORMAT_VERSION = 1
 
-PACK_ID_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+PACK_ID_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*\Z")
 # BCP 47, the common shapes: language, optional script, region and variants.
 LANG_RE = re.compile(
-    r"^[a-zA-Z]{2,3}(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*$"
+    r"^[a-zA-Z]{2,3}(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*\Z"
 )
-PATH_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+PATH_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 MEDIA_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -66,6 +66,6 @@ def check_member_path(path: object, limits: Limits = DEFAULT_LIMITS) -> str | No
     for segment in path.split("/"):
         if segment in ("", ".", ".."):
             return "the path has an empty, '.' or '..' part"
-        if not PATH_SEGMENT_RE.match(segment):
+        if not PATH_SEGMENT_RE.fullmatch(segment):
             return "the path may only use letters A-Z, digits, '.', '_' and '-'"
     return None

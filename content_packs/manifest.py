@@ -27,9 +27,11 @@ from content_packs.limits import (
     check_member_path,
 )
 
-_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}$")
+_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}\Z")
 _MANIFEST_KEYS = {"format", "id", "version", "title", "language", "kind", "signer", "chapters", "files"}
-MAX_VERSION = 2**53
+# A sane bound: fits a signed 32-bit integer everywhere, and a date with a counter
+# (2026013101). Nothing larger is needed, and nothing can be frozen far out of reach.
+MAX_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,11 @@ def trusted_comment(pack_id: str, version: int, timestamp: int) -> str:
     return f"satchel-pack id={pack_id} version={version} time={timestamp}"
 
 
-_COMMENT_RE = re.compile(r"^satchel-pack id=([a-z0-9.-]+) version=([0-9]{1,16}) time=([0-9]{1,12})$")
+_COMMENT_RE = re.compile(r"^satchel-pack id=([a-z0-9.-]+) version=([0-9]{1,16}) time=([0-9]{1,12})\Z")
 
 
 def parse_trusted_comment(comment: str) -> tuple[str, int, int]:
-    m = _COMMENT_RE.match(comment)
+    m = _COMMENT_RE.fullmatch(comment)
     if not m:
         raise PackRejected("The pack's signature does not name a pack id and version.")
     return m.group(1), int(m.group(2)), int(m.group(3))
@@ -109,7 +111,8 @@ def _reject_constant(name: str) -> Any:
 def _str(value: Any, what: str, max_len: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > max_len:
         raise PackRejected(f"The pack's manifest has an invalid {what}.")
-    if any(ord(c) < 32 and c not in "\t" for c in value):
+    # C0, DEL and C1 controls (U+009B starts a terminal escape): none belongs in a title.
+    if any((ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c != "\t" for c in value):
         raise PackRejected(f"The pack's manifest has control characters in its {what}.")
     return value
 
@@ -136,18 +139,18 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
         raise PackRejected("The pack's manifest does not have the fields Satchel expects.")
     _int(doc["format"], "format", FORMAT_VERSION, FORMAT_VERSION)
     pack_id = _str(doc["id"], "pack id", limits.pack_id_chars)
-    if not PACK_ID_RE.match(pack_id):
+    if not PACK_ID_RE.fullmatch(pack_id):
         raise PackRejected("The pack's manifest has an invalid pack id.")
     version = _int(doc["version"], "version", 1, MAX_VERSION)
     title = _str(doc["title"], "title", limits.title_chars)
     language = _str(doc["language"], "language", 35)
-    if not LANG_RE.match(language):
+    if not LANG_RE.fullmatch(language):
         raise PackRejected("The pack's manifest has an invalid language tag.")
     kind = doc["kind"]
     if kind not in ("guide", "course"):
         raise PackRejected("The pack's manifest has an invalid kind.")
     signer = doc["signer"]
-    if not isinstance(signer, str) or not _KEY_ID_RE.match(signer):
+    if not isinstance(signer, str) or not _KEY_ID_RE.fullmatch(signer):
         raise PackRejected("The pack's manifest has an invalid signer key id.")
 
     raw_files = doc["files"]
@@ -167,7 +170,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
         seen.add(folded)
         size = _int(entry["size"], "file size", 0, limits.media_bytes)
         sha = entry["sha256"]
-        if not isinstance(sha, str) or not SHA256_RE.match(sha):
+        if not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
             raise PackRejected("The pack's manifest has an invalid file hash.")
         files.append(FileEntry(path, size, sha))
     if sum(f.size for f in files) > limits.pack_bytes:

@@ -16,6 +16,7 @@ from typing import Any
 from app import markdown as md
 from app.quiz import is_quiz_path, quiz_problems
 from content_packs.errors import SourceError
+from content_packs.images import HEAD_BYTES, IMAGE_FORMATS, image_format, is_image_path
 from content_packs.limits import (
     DEFAULT_LIMITS,
     LANG_RE,
@@ -26,7 +27,7 @@ from content_packs.limits import (
     Limits,
     check_member_path,
 )
-from content_packs.manifest import ChapterEntry, FileEntry
+from content_packs.manifest import MAX_VERSION, ChapterEntry, FileEntry
 
 _PACK_KEYS = {"id", "version", "title", "language", "kind"}
 
@@ -102,16 +103,16 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
     if extra:
         raise SourceError(f"pack.toml: [pack] has an unknown field '{sorted(extra)[0]}'.")
     pack_id = _field(pack, "id", str, "pack")
-    if not PACK_ID_RE.match(pack_id) or len(pack_id) > limits.pack_id_chars or "." not in pack_id:
+    if not PACK_ID_RE.fullmatch(pack_id) or len(pack_id) > limits.pack_id_chars or "." not in pack_id:
         raise SourceError("pack.toml: [pack] field 'id' must be lower-case reverse-DNS, like 'org.example.guide'.")
     version = _field(pack, "version", int, "pack")
-    if not 1 <= version <= 2**53:
-        raise SourceError("pack.toml: [pack] field 'version' must be a whole number from 1 up.")
+    if not 1 <= version <= MAX_VERSION:
+        raise SourceError(f"pack.toml: [pack] field 'version' must be a whole number from 1 to {MAX_VERSION}.")
     title = _field(pack, "title", str, "pack").strip()
     if not title or len(title) > limits.title_chars:
         raise SourceError(f"pack.toml: [pack] field 'title' must have 1 to {limits.title_chars} characters.")
     language = _field(pack, "language", str, "pack")
-    if not LANG_RE.match(language):
+    if not LANG_RE.fullmatch(language):
         raise SourceError("pack.toml: [pack] field 'language' must be a BCP 47 tag, like 'ar' or 'zh-Hans'.")
     kind = _field(pack, "kind", str, "pack")
     if kind not in ("guide", "course"):
@@ -197,5 +198,11 @@ def _check_page(src: PackSource, page: str, pages_listed: set[str], limits: Limi
             if suffix not in MEDIA_TYPES:
                 kinds = ", ".join(sorted(MEDIA_TYPES))
                 raise SourceError(f"{where}: '{shown}' is not a media type Satchel shows ({kinds}).")
+            if ref.kind == "image" and not is_image_path(target):
+                raise SourceError(f"{where}: the image '{shown}' must be a PNG, JPEG, GIF or WebP file.")
             if target not in src.files:
                 src.files[target] = _read_inside(src.root, target, limits.media_bytes, where)
+                if is_image_path(target) and image_format(target, src.files[target][:HEAD_BYTES]) is None:
+                    wanted = IMAGE_FORMATS[suffix].upper()
+                    raise SourceError(f"{where}: '{shown}' is not a {wanted} image, whatever its name says "
+                                      "(Satchel shows PNG, JPEG, GIF and WebP images named for what they are).")

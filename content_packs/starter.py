@@ -8,17 +8,26 @@ as sample: the app labels this content "Sample", and the key can never sign anyt
 `python -m content_packs.starter --out dist/starter` builds them at build time;
 `starter_packs()` finds the built files (from source or inside a frozen bundle) or, if
 there are none, builds them in memory: never into a temporary file.
+
+Because the sample key's secret is public, its signature proves nothing: the app accepts
+a sample-signed pack only if its manifest's SHA-256 is pinned in app/roots/starter-pins.json
+(app.trust.check_sample_pin). The manifest does not depend on when or how often a pack is
+built (the signing time is in the signature, outside it), so the pins are computed from
+the sources: `python -m content_packs.starter --update-pins` rewrites the file after any
+change to a starter pack, and a test fails until the committed pins match the sources.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from content_packs.build import pack_bytes, write_pack
+from app.trust import ROOTS_DIR, STARTER_PINS, starter_pins_document
+from content_packs.build import manifest_for, pack_bytes, write_pack
 from content_packs.source import load_source
 from crypto import minisign
 
@@ -67,12 +76,36 @@ def starter_packs() -> list[Path | BinaryIO]:
     return [io.BytesIO(pack_bytes(load_source(d), key)) for d in starter_sources()]
 
 
+def starter_pins() -> bytes:
+    """The pins file for the current sources: each starter pack's id, version and the
+    SHA-256 of its manifest bytes as the sample key signs them."""
+    key = _sample_key()
+    pins = []
+    for src_dir in starter_sources():
+        manifest = manifest_for(load_source(src_dir), key)
+        pins.append((manifest.id, manifest.version, hashlib.sha256(manifest.to_bytes()).hexdigest()))
+    return starter_pins_document(pins)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build and sign Satchel's starter library.")
     parser.add_argument("--out", type=Path, default=resource_dir("starter"))
+    parser.add_argument("--update-pins", action="store_true",
+                        help=f"rewrite app/roots/{STARTER_PINS} from the sources, then stop")
     args = parser.parse_args(argv)
-    for path in build_starter(args.out):
+    if args.update_pins:
+        target = ROOTS_DIR / STARTER_PINS
+        target.write_bytes(starter_pins())
+        print(f"wrote {target}")
+        return 0
+    written = build_starter(args.out)
+    for path in written:
         print(f"built {path}")
+    # A pack left over from an earlier build (a renamed or removed source) would be
+    # offered on first run and refused there: its manifest is no longer pinned.
+    for stale in sorted(set(Path(args.out).glob("*.satchel")) - set(written)):
+        stale.unlink()
+        print(f"removed stale {stale}")
     return 0
 
 

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Protocol
 from app.strictjson import no_duplicate_keys
 from app.trust import TrustPolicy
 from content_packs.limits import DEFAULT_LIMITS, PACK_ID_RE, SHA256_RE
+from content_packs.manifest import MAX_VERSION
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey, SecretKey
 from sync.errors import BadIndex
@@ -41,15 +42,15 @@ INDEX_TYPE = "pack-repository-index"
 INDEX_NAME = "index.json"
 INDEX_SIG_NAME = "index.json.minisig"
 DEFAULT_FOLDER = "DATA"
-PACK_NAME_RE = re.compile(r"^[0-9a-f]{16}\.bin$", re.IGNORECASE)
-TEMP_NAME_RE = re.compile(r"^[0-9a-f]{16}\.tmp$", re.IGNORECASE)
+PACK_NAME_RE = re.compile(r"^[0-9a-f]{16}\.bin\Z", re.IGNORECASE)
+TEMP_NAME_RE = re.compile(r"^[0-9a-f]{16}\.tmp\Z", re.IGNORECASE)
 FAT32_MAX_FILE = 4 * 1024**3 - 1
 MAX_INDEX_BYTES = 8 * 1024**2
 MAX_SIG_BYTES = 4096
 MAX_PACKS = 10_000
 SIGNER_COMMENT = "repository index signed by public key "
-_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}$")
-_COMMENT_RE = re.compile(r"^pack-repository-index format=([0-9]{1,4}) created=([0-9]{1,16})$")
+_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}\Z")
+_COMMENT_RE = re.compile(r"^pack-repository-index format=([0-9]{1,4}) created=([0-9]{1,16})\Z")
 _TOP_KEYS = {"type", "format", "created", "packs", "trust_list"}
 _ENTRY_KEYS = {"file", "id", "version", "size", "sha256", "signer"}
 
@@ -66,7 +67,7 @@ class RepoSource(Protocol):
 
 def pack_file_name(sha256_hex: str) -> str:
     """The neutral name of a pack file: its hash, nothing else."""
-    if not SHA256_RE.match(sha256_hex):
+    if not SHA256_RE.fullmatch(sha256_hex):
         raise ValueError("not a SHA-256 hex digest")
     return f"{sha256_hex[:16]}.bin"
 
@@ -76,7 +77,7 @@ def temp_file_name() -> str:
 
 
 def is_pack_name(name: str) -> bool:
-    return bool(PACK_NAME_RE.match(name))
+    return bool(PACK_NAME_RE.fullmatch(name))
 
 
 @dataclass(frozen=True)
@@ -159,19 +160,19 @@ def parse_index(data: bytes) -> Index:
         if not isinstance(e, dict) or set(e) != _ENTRY_KEYS:
             raise BadIndex("The stick's index has an invalid pack entry.")
         name, pack_id, sha, signer = e["file"], e["id"], e["sha256"], e["signer"]
-        if not (isinstance(name, str) and PACK_NAME_RE.match(name) and name == name.lower()):
+        if not (isinstance(name, str) and PACK_NAME_RE.fullmatch(name) and name == name.lower()):
             raise BadIndex("The stick's index lists a file with an invalid name.")
         if not (isinstance(pack_id, str) and len(pack_id) <= DEFAULT_LIMITS.pack_id_chars
-                and PACK_ID_RE.match(pack_id)):
+                and PACK_ID_RE.fullmatch(pack_id)):
             raise BadIndex("The stick's index lists an invalid pack id.")
-        if not (isinstance(sha, str) and SHA256_RE.match(sha)):
+        if not (isinstance(sha, str) and SHA256_RE.fullmatch(sha)):
             raise BadIndex("The stick's index lists an invalid hash.")
-        if not (isinstance(signer, str) and _KEY_ID_RE.match(signer)):
+        if not (isinstance(signer, str) and _KEY_ID_RE.fullmatch(signer)):
             raise BadIndex("The stick's index lists an invalid signer.")
         if name in seen:
             raise BadIndex("The stick's index lists the same file twice.")
         seen.add(name)
-        entries.append(IndexEntry(name, pack_id, _int(e["version"], 1, 2**53),
+        entries.append(IndexEntry(name, pack_id, _int(e["version"], 1, MAX_VERSION),
                                   _int(e["size"], 1, FAT32_MAX_FILE), sha, signer))
     trust = doc["trust_list"]
     trust_list = None
@@ -273,7 +274,7 @@ def read_index(source: RepoSource, policy: TrustPolicy | None, names: list[str] 
     except MinisignError:
         return IndexReport(FORGED, None, key_id_hex)
     # Verified: only now is the index parsed.
-    m = _COMMENT_RE.match(sig.trusted_comment)
+    m = _COMMENT_RE.fullmatch(sig.trusted_comment)
     try:
         index = parse_index(data)
     except BadIndex:

@@ -142,7 +142,7 @@ def vault_packs(vault: Vault, pack_ids: Sequence[str] | None,
     out = []
     for info in chosen:
         size, sha = recorded.get(info.id, (0, ""))
-        if not (isinstance(sha, str) and SHA256_RE.match(sha)):
+        if not (isinstance(sha, str) and SHA256_RE.fullmatch(sha)):
             digest, size = hashlib.sha256(), 0
             with pack_bytes_reader(vault, info.id) as reader:
                 for data in _chunks(reader, cancel):

@@ -1,10 +1,12 @@
 """The page renderer: a QTextBrowser that can reach nothing but the page's own images.
 
 Guarantees:
-- Every page gets a fresh PageDocument whose loadResource answers only `satchel-media:`
-  images prepared on the worker (ui/pageload.py), a placeholder for a missing or refused
-  image, and nothing at all for any other scheme or resource type: no file, no network,
-  no style sheet. The browser's own loadResource answers nothing as well.
+- Every page gets a fresh PageDocument whose loadResource answers every image request:
+  with a `satchel-media:` image prepared on the worker (ui/pageload.py), or else with a
+  placeholder (a missing or refused image, another scheme, a bare path). It never answers
+  with nothing, because Qt then loads the image itself from a local file of that name.
+  Any other resource type gets nothing: no style sheet, no file, no network. The
+  browser's own loadResource answers the same way.
 - Links never open by themselves (`setOpenLinks(False)`); the reader decides.
 - External addresses are shown, as plain text, with an offer to copy them; Satchel never
   opens them.
@@ -63,17 +65,19 @@ class PageDocument(QTextDocument):
         self._images = images
 
     def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 (Qt's name)
-        if (
-            kind != QTextDocument.ResourceType.ImageResource.value
-            and kind != QTextDocument.ResourceType.ImageResource
-        ):
+        if not _is_image(kind):
             return None
         if url.scheme() != "satchel-media":
-            return None
+            return placeholder_image()   # never None: Qt would then read a local file by that name
         image = self._images.get(
             media_path("satchel-media:" + url.path(QUrl.ComponentFormattingOption.FullyEncoded))
         )
         return image if image is not None else placeholder_image()
+
+
+def _is_image(kind: Any) -> bool:
+    image = QTextDocument.ResourceType.ImageResource
+    return bool(kind == image.value or kind == image)
 
 
 class PageBrowser(QTextBrowser):
@@ -88,7 +92,7 @@ class PageBrowser(QTextBrowser):
         self.setAccessibleName(tr("Page"))
 
     def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802
-        return None
+        return placeholder_image() if _is_image(kind) else None
 
     def show_page(self, html: str, images: dict[str, QImage | None], rtl: bool, point_size: float) -> None:
         old = self.document()

@@ -1,8 +1,11 @@
 """Everything a page needs, gathered on the worker thread (never on the GUI thread).
 
 The page's Markdown becomes safe HTML (app.markdown), its images are read from the vault
-and decoded here, capped in pixels and bytes: a missing, broken or huge image becomes
-None (the reader shows a placeholder) and the page still opens. QImage may be used off
+here and decoded in the separate decoding process (ui/imagedecode.py), as the PNG, JPEG,
+GIF or WebP their first bytes and name agree on (content_packs.images), capped in bytes
+and pixels and in time (IMAGE_TIMEOUT for one picture, PAGE_DECODE_BUDGET for all of a
+page's): a missing, mistyped, broken, huge or slow image becomes None (the reader shows a
+placeholder) and the page still opens, whatever the decoder does. QImage may be used off
 the GUI thread; QPixmap may not, so none is made here.
 """
 
@@ -10,20 +13,22 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from ui.qt import QBuffer, QByteArray, QImage, QImageReader, QIODevice, QSize, Qt
+from content_packs.images import HEAD_BYTES, image_format
+from ui.imagedecode import ALLOCATION_LIMIT_MB, IMAGE_TIMEOUT, MAX_IMAGE_BYTES, shared_decoder
+from ui.qt import QImage
 
 log = logging.getLogger(__name__)
 
 MEDIA_SCHEME = "satchel-media:"
 MAX_IMAGES = 64
-MAX_IMAGE_BYTES = 32 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # decoded size; a 20000 x 20000 "image bomb" is refused
 MAX_WIDTH = 1200  # wider images are decoded scaled down
-ALLOCATION_LIMIT_MB = 192  # QImageReader's own cap on one decoded image
+PAGE_DECODE_BUDGET = 15.0  # seconds for all the pictures of one page; later ones get placeholders
+__all__ = ["ALLOCATION_LIMIT_MB", "MAX_IMAGE_BYTES", "PageData", "decode_image", "load_page", "media_path"]
 
 _SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["'](satchel-media:[^"']*)["']""", re.IGNORECASE)
 
@@ -35,28 +40,15 @@ def media_path(url: str) -> str:
     return urllib.parse.unquote(rest)
 
 
-def decode_image(data: bytes | None) -> QImage | None:
-    """A decoded image within the caps, or None."""
+def decode_image(path: str, data: bytes | None, timeout: float = IMAGE_TIMEOUT) -> QImage | None:
+    """The image at `path` decoded within the caps, or None. Its format is the one its
+    name and first bytes agree on; nothing else is ever handed to a decoder."""
     if not data or len(data) > MAX_IMAGE_BYTES:
         return None
-    raw = QByteArray(data)
-    buf = QBuffer(raw)
-    if not buf.open(QIODevice.OpenModeFlag.ReadOnly):
+    fmt = image_format(path, data[:HEAD_BYTES])
+    if fmt is None:
         return None
-    try:
-        reader = QImageReader(buf)
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if not size.isValid() or size.width() <= 0 or size.height() <= 0:
-            return None
-        if size.width() * size.height() > MAX_PIXELS:
-            return None
-        if size.width() > MAX_WIDTH:
-            reader.setScaledSize(size.scaled(QSize(MAX_WIDTH, 10**6), Qt.AspectRatioMode.KeepAspectRatio))
-        image = reader.read()
-        return None if image.isNull() else image
-    finally:
-        buf.close()
+    return shared_decoder().decode(data, fmt, MAX_WIDTH, timeout)
 
 
 @dataclass
@@ -81,15 +73,18 @@ def page_images(vault: Any, pack_id: str, html: str) -> dict[str, QImage | None]
     from app.library import read_media
 
     images: dict[str, QImage | None] = {}
+    deadline = time.monotonic() + PAGE_DECODE_BUDGET
     for url in _SRC.findall(html):
         path = media_path(url)
         if path in images:
             continue
-        if len(images) >= MAX_IMAGES:
+        remaining = deadline - time.monotonic()
+        if len(images) >= MAX_IMAGES or remaining <= 0:
             images[path] = None
             continue
         try:
-            images[path] = decode_image(read_media(vault, pack_id, path, limit=MAX_IMAGE_BYTES))
+            data = read_media(vault, pack_id, path, limit=MAX_IMAGE_BYTES)
+            images[path] = decode_image(path, data, min(IMAGE_TIMEOUT, remaining))
         except Exception as exc:  # a bad image never stops a page from opening
             log.info("an image could not be read (%s)", type(exc).__name__)
             images[path] = None

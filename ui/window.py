@@ -412,6 +412,9 @@ class MainWindow(QMainWindow):
             self.view = None
         if self._clipboard is not None:
             self._clipboard.clear_ours()
+        from ui.imagedecode import stop_shared_decoder
+
+        stop_shared_decoder()   # no picture of the library stays in the decoding process
         if session is not None:
             session.end(writes, panic=panic)
         self.lock_button.setVisible(False)

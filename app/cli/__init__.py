@@ -14,6 +14,7 @@ opens.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -52,8 +53,18 @@ def build_parser() -> _Parser:
     return parser
 
 
+# The hidden entry of the picture decoder (ui/imagedecode.py): the app starts itself with
+# this flag so that the same command works from source and from the frozen bundle.
+IMAGE_DECODER_FLAG = "--image-decoder"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     harden_process()
+    args_given = list(sys.argv[1:] if argv is None else argv)
+    if args_given == [IMAGE_DECODER_FLAG]:
+        from ui.imagedecode import child_main  # QtCore and QtGui only; no vault, no window
+
+        return child_main()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -6,7 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli.io import err, open_vault, out, out_json, plain, positive_int, progress_printer
+from app.cli.io import (
+    EXPIRED_LIST,
+    err,
+    open_vault,
+    out,
+    out_json,
+    plain,
+    positive_int,
+    progress_printer,
+    read_private_line,
+)
 from app.errors import SatchelError
 from app.home import Home
 
@@ -34,6 +44,7 @@ def cmd_import(args: argparse.Namespace, home: Home) -> int:
     if not target.exists():
         raise SatchelError(f"There is no file or folder at {target}.")
     with open_vault(home) as vault:
+        _warn_if_list_expired(vault)
         if target.is_dir():
             outcomes = import_folder(vault, target, progress_printer())
             if not outcomes:
@@ -52,11 +63,22 @@ def cmd_import(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
+def _warn_if_list_expired(vault: object) -> None:
+    from app.trust import TrustStore
+
+    day = TrustStore(vault).expired_on()
+    if day is not None:
+        err(EXPIRED_LIST.format(day=day))
+
+
 def cmd_search(args: argparse.Namespace, home: Home) -> int:
     from app.search import search
 
     with open_vault(home) as vault:
-        hits = search(vault, args.query, limit=args.limit, lang=args.lang)
+        query = args.query
+        if query is None or query == "-":   # kept out of the process list and shell history
+            query = read_private_line("Search for (not shown): ", "a search query")
+        hits = search(vault, query, limit=args.limit, lang=args.lang)
     if args.json:
         out_json([{"pack": h.pack, "page": h.page, "title": h.title, "snippet": h.snippet,
                    "language": h.language} for h in hits])
@@ -79,7 +101,10 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("search", help="search the library")
-    p.add_argument("query")
+    p.add_argument("query", nargs="?", metavar="QUERY",
+                   help="what to look for; leave it out (or give '-') to type it unseen, or to read it "
+                        "from one line of standard input after the passphrase, so that it shows in no "
+                        "process list or shell history")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=positive_int, default=20)
     p.add_argument("--lang", metavar="L")

@@ -29,6 +29,7 @@ No Qt, no I/O.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,7 +167,7 @@ class _Loader(yaml.SafeLoader):
 def _scalar_text(value: Any) -> str | None:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict, bytes)):
         return None
-    text = " ".join(str(value).split())
+    text = " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(value)).split())
     return text[:MAX_VALUE_CHARS] if text else None
 
 
@@ -188,8 +189,9 @@ def parse(text: str) -> tuple[FrontMatter | None, str, int]:
     block, body, offset = split(text)
     if block is None:
         return None, body, offset
-    loader = _Loader(block)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(block)  # the reader checks characters as it is made
         node = loader.get_single_node()
         if node is None:
             return FrontMatter(), body, offset
@@ -228,5 +230,6 @@ def parse(text: str) -> tuple[FrontMatter | None, str, int]:
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError, TypeError, UnicodeError):
         raise FrontMatterError("the front matter is not valid YAML", 1) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return FrontMatter(kept, tuple(unknown), tuple(problems)), body, offset

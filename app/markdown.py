@@ -427,7 +427,8 @@ def _render_tokens(tokens: Sequence[Token], page_path: str, checklists: bool = T
             mark = checklist.task_mark(tokens, index)
             if mark is not None:
                 task_inlines.add(id(mark[1]))
-                out.append('<li class="checked">' if mark[0] else '<li class="unchecked">')
+                # A no-break space keeps the text off the box in right-to-left items too.
+                out.append('<li class="checked">\u00a0' if mark[0] else '<li class="unchecked">\u00a0')
                 continue
         if kind in _SIMPLE_BLOCK:
             out.append(_SIMPLE_BLOCK[kind])

@@ -1,9 +1,13 @@
 """Everything a page needs, gathered on the worker thread (never on the GUI thread).
 
-The page's Markdown becomes safe HTML (app.markdown), its images are read from the vault
-and decoded here, capped in pixels and bytes: a missing, broken or huge image becomes
-None (the reader shows a placeholder) and the page still opens. QImage may be used off
-the GUI thread; QPixmap may not, so none is made here.
+The page's Markdown becomes safe HTML (app.markdown) without its front matter, whose
+documented fields are kept for display; its images are read from the vault and decoded
+here, capped in pixels and bytes: a missing, broken or huge image becomes None (the
+reader shows a placeholder) and the page still opens. Up to the build-time limit of
+pictures per page are decoded (content_packs.limits), each narrower the more a page
+has, so a 150-screenshot guide stays within a few hundred MB. Checklist items come with
+the learner's ticks; pictures carried by a pack the library lacks name that pack.
+QImage may be used off the GUI thread; QPixmap may not, so none is made here.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from content_packs.limits import DEFAULT_LIMITS
 from ui.qt import QBuffer, QByteArray, QImage, QImageReader, QIODevice, QSize, Qt
 
 log = logging.getLogger(__name__)
 
 MEDIA_SCHEME = "satchel-media:"
-MAX_IMAGES = 64
+MAX_IMAGES = DEFAULT_LIMITS.page_images
+FULL_WIDTH_IMAGES = 40  # beyond this many pictures on a page, each is decoded narrower
+MIN_WIDTH = 480
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # decoded size; a 20000 x 20000 "image bomb" is refused
 MAX_WIDTH = 1200  # wider images are decoded scaled down
@@ -35,7 +42,15 @@ def media_path(url: str) -> str:
     return urllib.parse.unquote(rest)
 
 
-def decode_image(data: bytes | None) -> QImage | None:
+def width_for(count: int) -> int:
+    """The widest a picture is decoded on a page showing `count` of them: full width for
+    a few, narrower for many, so the page's decoded pixels stay bounded."""
+    if count <= FULL_WIDTH_IMAGES:
+        return MAX_WIDTH
+    return max(MIN_WIDTH, int(MAX_WIDTH * (FULL_WIDTH_IMAGES / count) ** 0.5))
+
+
+def decode_image(data: bytes | None, max_width: int = MAX_WIDTH) -> QImage | None:
     """A decoded image within the caps, or None."""
     if not data or len(data) > MAX_IMAGE_BYTES:
         return None
@@ -51,8 +66,8 @@ def decode_image(data: bytes | None) -> QImage | None:
             return None
         if size.width() * size.height() > MAX_PIXELS:
             return None
-        if size.width() > MAX_WIDTH:
-            reader.setScaledSize(size.scaled(QSize(MAX_WIDTH, 10**6), Qt.AspectRatioMode.KeepAspectRatio))
+        if size.width() > max_width:
+            reader.setScaledSize(size.scaled(QSize(max_width, 10**6), Qt.AspectRatioMode.KeepAspectRatio))
         image = reader.read()
         return None if image.isNull() else image
     finally:
@@ -75,21 +90,28 @@ class PageData:
     completed: bool = False
     answers: dict[int, tuple[str, bool]] = field(default_factory=dict)
     scroll: float = 0.0
+    checklist: list[Any] = field(default_factory=list)  # app.checklist.ChecklistItem, in page order
+    ticks: list[bool] = field(default_factory=list)  # each item's state: the learner's, else the page's
+    meta: list[tuple[str, str]] = field(default_factory=list)  # front-matter fields to show
+    missing_packs: list[tuple[str, str]] = field(default_factory=list)  # (id, title) carrying missing pictures
+
+
+def image_paths(html: str) -> list[str]:
+    return list(dict.fromkeys(media_path(url) for url in _SRC.findall(html)))
 
 
 def page_images(vault: Any, pack_id: str, html: str) -> dict[str, QImage | None]:
     from app.library import read_media
 
     images: dict[str, QImage | None] = {}
-    for url in _SRC.findall(html):
-        path = media_path(url)
-        if path in images:
-            continue
+    paths = image_paths(html)
+    width = width_for(min(len(paths), MAX_IMAGES))
+    for path in paths:
         if len(images) >= MAX_IMAGES:
             images[path] = None
             continue
         try:
-            images[path] = decode_image(read_media(vault, pack_id, path, limit=MAX_IMAGE_BYTES))
+            images[path] = decode_image(read_media(vault, pack_id, path, limit=MAX_IMAGE_BYTES), width)
         except Exception as exc:  # a bad image never stops a page from opening
             log.info("an image could not be read (%s)", type(exc).__name__)
             images[path] = None
@@ -110,8 +132,18 @@ def load_page(vault: Any, pack_id: str, path: str, mark: bool = True) -> PageDat
         data.quiz = parse_quiz(page.markdown)
         data.answers = progress.answers(vault, pack_id, path)
     else:
-        data.html = render(page.markdown, path)
+        from app import frontmatter
+        from app.markdown import checklist_items
+
+        body, _ = frontmatter.strip(page.markdown)
+        data.meta = page_meta(frontmatter.read(page.markdown))
+        data.html = render(body, path)
         data.images = page_images(vault, pack_id, data.html)
+        missing = [p for p, image in data.images.items() if image is None]
+        data.missing_packs = library.missing_media_packs(vault, pack_id, missing) if missing else []
+        data.checklist = checklist_items(body)
+        learner = progress.ticks(vault, pack_id, path)
+        data.ticks = [learner.get(item.key, item.checked) for item in data.checklist]
     data.note = progress.get_note(vault, pack_id, path)
     data.bookmarked = progress.is_bookmarked(vault, pack_id, path)
     data.completed = progress.is_completed(vault, pack_id, path)
@@ -122,6 +154,17 @@ def load_page(vault: Any, pack_id: str, path: str, mark: bool = True) -> PageDat
         progress.mark_visited(vault, pack_id, path)
         progress.set_position(vault, pack_id, path, data.scroll)
     return data
+
+
+def page_meta(meta: Any) -> list[tuple[str, str]]:
+    """The documented front-matter fields, in a fixed order, as (field, text)."""
+    if meta is None:
+        return []
+    out = [(name, meta.text(name)) for name in ("author", "duration", "level", "licence")]
+    shown = [(name, value) for name, value in out if value]
+    if meta.tags:
+        shown.append(("tags", ", ".join(meta.tags)))
+    return shown
 
 
 def render(markdown: str, path: str) -> str:

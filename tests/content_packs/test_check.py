@@ -300,3 +300,24 @@ def test_missing_folder_raises_at_once(tmp_path: Path) -> None:
 def test_other_keys_are_never_needed(tmp_path: Path) -> None:
     make_keypair(tmp_path / "k", "unused")  # the check needs no key at all
     assert check_source(write_source(tmp_path / "src")).ok
+
+
+# -- the starter library ----------------------------------------------------------------------
+
+def test_every_starter_folder_passes_check_without_warnings() -> None:
+    from content_packs.starter import starter_sources
+
+    for folder in starter_sources():
+        report = check_source(folder)
+        assert report.ok and not report.problems, (folder, report.problems)
+
+
+def test_the_un_system_planning_checklist_is_tickable() -> None:
+    from app.markdown import checklist_items, render_html
+    from content_packs.starter import DEFAULT_DIR
+
+    page = DEFAULT_DIR / "un-system" / "en" / "pages" / "31-planning-checklist.md"
+    text = page.read_text(encoding="utf-8")
+    items = checklist_items(text)
+    assert len(items) >= 20 and len({i.key for i in items}) == len(items)
+    assert render_html(text, "pages/31-planning-checklist.md").count('<li class="unchecked">') == len(items)

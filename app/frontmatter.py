@@ -130,38 +130,62 @@ def read(text: str) -> FrontMatter | None:
         return None
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose composer refuses aliases, anchors, tags, depth and size."""
+# libyaml's parser (C) produces the events when it is there, PyYAML's own otherwise; the
+# composer that turns events into nodes is always PyYAML's Python one, extended below to
+# refuse what front matter must not hold. (CSafeLoader would compose in C, out of reach.)
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)  # None without libyaml
 
+
+class _CBase(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver,
+             _CParser or object):  # type: ignore[misc]
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
+        _CParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
-    @staticmethod
-    def _line(event: Any) -> int | None:
-        mark = getattr(event, "start_mark", None)
-        return mark.line + 2 if mark is not None else None  # the block starts on line 2
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        line = self._line(event)
-        if isinstance(event, yaml.AliasEvent):
-            raise FrontMatterError("anchors and aliases ('&' and '*') are not allowed in front matter", line)
-        if getattr(event, "anchor", None) is not None:
-            raise FrontMatterError("anchors and aliases ('&' and '*') are not allowed in front matter", line)
-        if getattr(event, "tag", None) not in (None, "!"):
-            raise FrontMatterError("YAML tags ('!!...') are not allowed in front matter", line)
-        self._depth += 1
-        self._nodes += 1
-        if self._depth > MAX_DEPTH:
-            raise FrontMatterError(f"the front matter is nested more than {MAX_DEPTH} levels deep", line)
-        if self._nodes > MAX_NODES:
-            raise FrontMatterError(f"the front matter has more than {MAX_NODES} values", line)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+def loader_class(base: Any) -> Any:
+    """A loader on `base` (libyaml's parser, or PyYAML's SafeLoader) whose composer
+    refuses aliases, anchors, tags, depth and size."""
+
+    class _Loader(base):  # type: ignore[misc]
+        """A SafeLoader whose composer refuses aliases, anchors, tags, depth and size."""
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._depth = 0
+            self._nodes = 0
+
+        @staticmethod
+        def _line(event: Any) -> int | None:
+            mark = getattr(event, "start_mark", None)
+            return mark.line + 2 if mark is not None else None  # the block starts on line 2
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            line = self._line(event)
+            if isinstance(event, yaml.AliasEvent):
+                raise FrontMatterError("anchors and aliases ('&' and '*') are not allowed in front matter", line)
+            if getattr(event, "anchor", None) is not None:
+                raise FrontMatterError("anchors and aliases ('&' and '*') are not allowed in front matter", line)
+            if getattr(event, "tag", None) not in (None, "!"):
+                raise FrontMatterError("YAML tags ('!!...') are not allowed in front matter", line)
+            self._depth += 1
+            self._nodes += 1
+            if self._depth > MAX_DEPTH:
+                raise FrontMatterError(f"the front matter is nested more than {MAX_DEPTH} levels deep", line)
+            if self._nodes > MAX_NODES:
+                raise FrontMatterError(f"the front matter has more than {MAX_NODES} values", line)
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return _Loader
+
+
+_Loader = loader_class(_CBase if _CParser is not None else yaml.SafeLoader)
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -189,7 +213,7 @@ def parse(text: str) -> tuple[FrontMatter | None, str, int]:
     block, body, offset = split(text)
     if block is None:
         return None, body, offset
-    loader: _Loader | None = None
+    loader: Any = None
     try:
         loader = _Loader(block)  # the reader checks characters as it is made
         node = loader.get_single_node()
@@ -226,6 +250,8 @@ def parse(text: str) -> tuple[FrontMatter | None, str, int]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 1
         problem = (exc.problem or "it is not valid YAML").strip()
+        if "nesting" in problem:  # libyaml's own cap, met before the composer's
+            raise FrontMatterError(f"the front matter is nested more than {MAX_DEPTH} levels deep", line) from None
         raise FrontMatterError(f"the front matter is not valid YAML ({problem[:120]})", line) from None
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError, TypeError, UnicodeError):
         raise FrontMatterError("the front matter is not valid YAML", 1) from None

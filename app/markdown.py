@@ -35,7 +35,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote
 
@@ -139,15 +139,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def page_title(markdown: str) -> str | None:
-    """Plain text of the first non-empty heading (any level), on one line."""
-    tokens = _parse(markdown)
+def _title(tokens: Sequence[Token]) -> str | None:
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and i + 1 < len(tokens):
             title = _one_line(_inline_text(tokens[i + 1].children, " "))
             if title:
                 return title
     return None
+
+
+def page_title(markdown: str) -> str | None:
+    """Plain text of the first non-empty heading (any level), on one line."""
+    return _title(_parse(markdown))
 
 
 def plain_text(markdown: str) -> str:
@@ -176,81 +179,72 @@ def strip_tags(text: str) -> str:
     return _TAG_RE.sub(" ", text) if "<" in text else text
 
 
-def references(markdown: str) -> list[Reference]:
-    """Every link and image target of the page, in source order."""
-    found: list[Reference] = []
+@dataclass
+class Analysis:
+    """What the builder checks in a page, from one parse (see `analyse`)."""
+
+    title: str | None = None
+    references: list[Reference] = field(default_factory=list)
+    html_problems: list[tuple[int | None, str]] = field(default_factory=list)
+    comment_lines: list[int | None] = field(default_factory=list)
+
+
+def analyse(markdown: str) -> Analysis:
+    """The page's title; every link and image target (Markdown and HTML <img>), in
+    source order; every HTML tag or attribute the allow-list refuses, with what to do;
+    and the lines where HTML comments (never shown, yet carried in the pack) start."""
+    tokens = _parse(markdown)
+    result = Analysis(title=_title(tokens))
+
+    def fragment(content: str, block: bool, line: int | None) -> None:
+        if (block and "<!--" in content) or (not block and content.startswith("<!--")):
+            result.comment_lines.append(line)
+        try:
+            problems, imgs = htmlallow.check(content, block)
+        except htmlallow.HtmlError as exc:
+            result.html_problems.append((line, str(exc)))
+            return
+        result.html_problems.extend(((line + p.line if line is not None else None), p.message) for p in problems)
+        for img in imgs:
+            where = line + img.line if line is not None else None
+            result.references.append(Reference("image", img.src, where, img.alt, html=True))
 
     def walk(children: Sequence[Token], line: int | None) -> int | None:
         for child in children:
             if child.type in ("softbreak", "hardbreak"):
                 line = line + 1 if line is not None else None
             elif child.type == "link_open":
-                found.append(Reference("link", str(child.attrGet("href") or ""), line))
+                result.references.append(Reference("link", str(child.attrGet("href") or ""), line))
             elif child.type == "image":
                 alt = _inline_text(child.children, " ")
-                found.append(Reference("image", str(child.attrGet("src") or ""), line, alt))
+                result.references.append(Reference("image", str(child.attrGet("src") or ""), line, alt))
                 line = walk(child.children or [], line)
             elif child.type == "html_inline":
-                html_images(child.content, False, line)
+                fragment(child.content, False, line)
         return line
 
-    def html_images(fragment: str, block: bool, line: int | None) -> None:
-        try:
-            _, imgs = htmlallow.check(fragment, block)
-        except htmlallow.HtmlError:
-            return
-        for img in imgs:
-            where = line + img.line if line is not None else None
-            found.append(Reference("image", img.src, where, img.alt, html=True))
-
-    for token in _parse(markdown):
+    for token in tokens:
+        line = token.map[0] + 1 if token.map else None
         if token.type == "inline":
-            walk(token.children or [], token.map[0] + 1 if token.map else None)
+            walk(token.children or [], line)
         elif token.type == "html_block":
-            html_images(token.content, True, token.map[0] + 1 if token.map else None)
-    return found
+            fragment(token.content, True, line)
+    return result
+
+
+def references(markdown: str) -> list[Reference]:
+    """Every link and image target of the page, in source order."""
+    return analyse(markdown).references
 
 
 def html_problems(markdown: str) -> list[tuple[int | None, str]]:
-    """(line, what to do) for every HTML tag or attribute the allow-list refuses, and
-    for every HTML comment (never shown, but carried in the pack)."""
-    problems: list[tuple[int | None, str]] = []
-
-    def check(fragment: str, block: bool, line: int | None) -> None:
-        try:
-            found, _ = htmlallow.check(fragment, block)
-        except htmlallow.HtmlError as exc:
-            problems.append((line, str(exc)))
-            return
-        problems.extend(((line + p.line if line is not None else None), p.message) for p in found)
-
-    for token in _parse(markdown):
-        line = token.map[0] + 1 if token.map else None
-        if token.type == "html_block":
-            check(token.content, True, line)
-        elif token.type == "inline":
-            for child in token.children or ():
-                if child.type in ("softbreak", "hardbreak"):
-                    line = line + 1 if line is not None else None
-                elif child.type == "html_inline":
-                    check(child.content, False, line)
-    return problems
+    """(line, what to do) for every HTML tag or attribute the allow-list refuses."""
+    return analyse(markdown).html_problems
 
 
 def html_comment_lines(markdown: str) -> list[int | None]:
     """Lines where an HTML comment starts (it is never shown, yet travels in the pack)."""
-    lines: list[int | None] = []
-    for token in _parse(markdown):
-        line = token.map[0] + 1 if token.map else None
-        if token.type == "html_block" and "<!--" in token.content:
-            lines.append(line)
-        elif token.type == "inline":
-            for child in token.children or ():
-                if child.type in ("softbreak", "hardbreak"):
-                    line = line + 1 if line is not None else None
-                elif child.type == "html_inline" and child.content.startswith("<!--"):
-                    lines.append(line)
-    return lines
+    return analyse(markdown).comment_lines
 
 
 def checklist_items(markdown: str) -> list[checklist.ChecklistItem]:

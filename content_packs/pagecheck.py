@@ -132,7 +132,8 @@ def check_page(ctx: PageContext) -> None:
     def at(line: int | None) -> int | None:
         return line + offset if line is not None else None
 
-    heading = md.page_title(body)
+    analysis = md.analyse(body)
+    heading = analysis.title
     if heading is None and fm_title is None:
         problems.error(page, "the page needs a heading for its title (a line starting with '# ', "
                        "or 'title:' in its front matter)")
@@ -145,13 +146,13 @@ def check_page(ctx: PageContext) -> None:
                 problems.error(page, m.group(2), at(int(m.group(1))))
             else:
                 problems.error(page, message)
-    for line, message in md.html_problems(body):
+    for line, message in analysis.html_problems:
         problems.error(page, message, at(line))
-    for line in md.html_comment_lines(body):
+    for line in analysis.comment_lines:
         problems.warn(page, "an HTML comment is never shown, but it travels in the pack file, which anyone "
                       "holding it can read; remove notes not meant for readers", at(line))
     images: set[str] = set()
-    for ref in md.references(body):
+    for ref in analysis.references:
         _check_reference(ctx, ref, at(ref.line), images)
     if len(images) > ctx.limits.page_images:
         problems.error(page, f"the page shows {len(images)} pictures; Satchel shows at most "

@@ -108,3 +108,16 @@ def test_parse_of_any_text_only_ever_raises_the_typed_error(body: str) -> None:
             fm.parse(text)
         except fm.FrontMatterError:
             pass
+
+
+def test_the_pure_python_loader_refuses_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where PyYAML has no libyaml, the same composer runs on PyYAML's own parser."""
+    import yaml
+
+    monkeypatch.setattr(fm, "_Loader", fm.loader_class(yaml.SafeLoader))
+    assert fm.parse("---\ntitle: x\ntags: [a, b]\n---\nbody")[0] == fm.FrontMatter({"title": "x", "tags": ("a", "b")})
+    for text, needle in (("---\na: &x 1\nb: *x\n---\n", "anchors"), ("---\n" + "a: " + "[" * 50 + "\n---\n", "nested"),
+                         ("---\nt: !!binary aGk=\n---\n", "tags"), ("---\n- a\n---\n", "'field: value'")):
+        with pytest.raises(fm.FrontMatterError) as err:
+            fm.parse(text)
+        assert needle in str(err.value)

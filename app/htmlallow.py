@@ -308,10 +308,6 @@ def _walk(fragment: str, block: bool, image_url: Callable[[str], str | None] | N
         raise HtmlError("the HTML cannot be read") from exc
 
 
-def has_comment(fragment: str) -> bool:
-    return "<!--" in fragment
-
-
 def check(fragment: str, block: bool) -> tuple[list[HtmlProblem], list[HtmlImage]]:
     """Problems in one HTML fragment (a block, or one inline tag) and the images it shows."""
     result = _walk(fragment, block, None)

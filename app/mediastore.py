@@ -53,9 +53,20 @@ class Piece:
     size: int = 0  # the member's whole size (on the first piece)
 
 
+def _disjoint(spans: list[Span]) -> list[Span]:
+    """The spans in file order, leaving out any that overlaps one before it: a crafted
+    archive can point two members at overlapping bytes, and a blob must hold exactly
+    the bytes of one member (those bytes are then kept as ordinary rows)."""
+    kept: list[Span] = []
+    for span in sorted((s for s in spans if s.end > s.start), key=lambda s: (s.start, s.end)):
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept
+
+
 def split(chunks: Iterable[bytes], spans: list[Span]) -> Iterator[Piece]:
     """Cut the pack's bytes, read in order, at the spans' edges."""
-    pending = sorted((s for s in spans if s.end > s.start), key=lambda s: s.start)
+    pending = _disjoint(spans)
     pos = 0
     index = 0
     for chunk in chunks:

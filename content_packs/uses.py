@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from content_packs.limits import PACK_ID_RE, Limits
-from content_packs.manifest import SharedEntry, UsedPack
+from content_packs.manifest import MAX_USES, SharedEntry, UsedPack
 from content_packs.problems import Problems, shown
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from content_packs.source import PackSource
 
 _TOML = "pack.toml"
-MAX_USES = 200
 
 
 @dataclass

@@ -79,10 +79,13 @@ def split(chunks: Iterable[bytes], spans: list[Span]) -> Iterator[Piece]:
             span = pending[index] if index < len(pending) else None
             if span is None or here < span.start:
                 stop = len(chunk) if span is None else min(len(chunk), span.start - pos)
-                yield Piece(bytes(view[offset:stop]))
+                blob, first, size = None, False, 0
             else:
                 stop = min(len(chunk), span.end - pos)
-                yield Piece(bytes(view[offset:stop]), span.sha256, here == span.start, span.end - span.start)
+                blob, first, size = span.sha256, here == span.start, span.end - span.start
+            # A whole chunk travels as it is: no copy of the bulk of a pack.
+            data = chunk if offset == 0 and stop == len(chunk) else bytes(view[offset:stop])
+            yield Piece(data, blob, first, size)
             offset = stop
         pos += len(chunk)
 
@@ -129,15 +132,17 @@ class Keeper:
 
     def _flush_raw(self) -> None:
         if self.raw:
+            data = self.raw[0] if len(self.raw) == 1 else b"".join(self.raw)
             self.conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)",
-                              (self.pack_id, self.seq, b"".join(self.raw)))
+                              (self.pack_id, self.seq, data))
             self.seq += 1
             self.raw, self.raw_size = [], 0
 
     def _flush_blob(self) -> None:
         if self.blob_buf:
+            data = self.blob_buf[0] if len(self.blob_buf) == 1 else b"".join(self.blob_buf)
             self.conn.execute("INSERT INTO media_blobs (sha256, seq, data) VALUES (?, ?, ?)",
-                              (self.blob, self.blob_seq, b"".join(self.blob_buf)))
+                              (self.blob, self.blob_seq, data))
             self.blob_seq += 1
             self.blob_buf, self.blob_buf_size = [], 0
 

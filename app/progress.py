@@ -1,6 +1,7 @@
-"""A learner's own traces: pages visited and completed, quiz answers, bookmarks, notes
-and reading positions. All of it lives in the vault, keyed by (pack id, page path) so
-it survives a pack's update to a newer version (app.schema step 3)."""
+"""A learner's own traces: pages visited and completed, quiz answers, bookmarks, notes,
+checklist ticks and reading positions. All of it lives in the vault, keyed by (pack id,
+page path) so it survives a pack's update to a newer version (app.schema steps 3 and 5);
+a tick is keyed by its item's text too (app.checklist), so it stays with its item."""
 
 from __future__ import annotations
 
@@ -157,9 +158,30 @@ def course_progress(vault: Vault, pack_id: str) -> tuple[int, int]:
 
 def forget_missing_pages(conn: object, pack_id: str) -> None:
     """Inside an import transaction: drop traces of pages the new version no longer has."""
-    for table in ("progress", "quiz_answers", "bookmarks", "notes", "reading_position"):
+    for table in ("progress", "quiz_answers", "bookmarks", "notes", "reading_position", "checklist_ticks"):
         conn.execute(  # type: ignore[attr-defined]
             f"DELETE FROM {table} WHERE pack_id = ? AND page_path NOT IN "
             "(SELECT path FROM pages WHERE pack_id = ?)",
             (pack_id, pack_id),
         )
+
+
+def set_tick(vault: Vault, pack_id: str, path: str, item: str, ticked: bool) -> None:
+    """Tick or untick a checklist item (`item` is its key from app.checklist)."""
+    with vault.transaction() as conn:
+        conn.execute(
+            "INSERT INTO checklist_ticks (pack_id, page_path, item, ticked, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(pack_id, page_path, item) DO UPDATE SET ticked = excluded.ticked, "
+            "updated_at = excluded.updated_at",
+            (pack_id, path, item[:200], int(ticked), _now()),
+        )
+
+
+def ticks(vault: Vault, pack_id: str, path: str) -> dict[str, bool]:
+    """The learner's ticks on a page, by item key (items never touched are absent)."""
+    with vault.lock:
+        rows = vault.conn.execute(
+            "SELECT item, ticked FROM checklist_ticks WHERE pack_id = ? AND page_path = ?", (pack_id, path)
+        ).fetchall()
+    return {item: bool(ticked) for item, ticked in rows}
+

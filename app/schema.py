@@ -137,6 +137,43 @@ MIGRATIONS: list[str] = [
     INSERT INTO page_search (page_search, rank) VALUES ('hashsize', 16777216);
     INSERT INTO page_search (page_search, rank) VALUES ('pgsz', 16000);
     """,
+    # 4 -> 5: real training material. Checklist ticks, keyed like notes (pack id, page
+    # path, item key) so they survive updates. Media kept once by SHA-256 whatever pack
+    # brought it: a kept pack's stored media members live in media_blobs, and its
+    # pack_chunks row then names the blob instead of holding the bytes (blob, blob_size),
+    # so the signed pack can still be rebuilt byte for byte for re-sharing. Media a pack
+    # shows but another pack carries (from_pack). What a pack says about itself
+    # (licence, attribution, translation) and which other packs it uses.
+    """
+    CREATE TABLE checklist_ticks (
+        pack_id    TEXT NOT NULL,
+        page_path  TEXT NOT NULL,
+        item       TEXT NOT NULL,
+        ticked     INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (pack_id, page_path, item)
+    );
+    CREATE TABLE media_blobs (
+        sha256 TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        data   BLOB NOT NULL,
+        UNIQUE (sha256, seq)
+    );
+    ALTER TABLE pack_chunks ADD COLUMN blob TEXT;
+    ALTER TABLE pack_chunks ADD COLUMN blob_size INTEGER;
+    ALTER TABLE media ADD COLUMN from_pack TEXT;
+    CREATE INDEX media_by_hash ON media (sha256);
+    ALTER TABLE packs ADD COLUMN licence TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packs ADD COLUMN attribution TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packs ADD COLUMN translation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packs ADD COLUMN translated_from TEXT NOT NULL DEFAULT '';
+    CREATE TABLE pack_uses (
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        other   TEXT NOT NULL,
+        title   TEXT NOT NULL,
+        PRIMARY KEY (pack_id, other)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

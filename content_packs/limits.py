@@ -46,6 +46,8 @@ class Limits:
     pack_id_chars: int = 128
     chapters: int = 2_000
     toml_bytes: int = 1024**2
+    # Pictures on one page: the largest real guides have about 150 screenshots on a page.
+    page_images: int = 250
 
 
 DEFAULT_LIMITS = Limits()
@@ -60,7 +62,7 @@ def check_member_path(path: object, limits: Limits = DEFAULT_LIMITS) -> str | No
     if not isinstance(path, str) or not path:
         return "a path must be a non-empty string"
     if len(path) > limits.path_chars:
-        return f"the path is longer than {limits.path_chars} characters"
+        return f"the path has {len(path)} characters, more than the {limits.path_chars} allowed; shorten it"
     if path.startswith("/") or "\\" in path or ":" in path:
         return "the path must be relative and use forward slashes"
     for segment in path.split("/"):

@@ -2,7 +2,12 @@
 
 `parse_manifest` is only ever called on bytes whose signature has already been verified
 (content_packs.verify); it still trusts nothing: duplicate keys, unknown fields, wrong
-types, impossible values and oversized lists are refused with one sentence.
+types, impossible values, oversized lists and direction controls in titles are refused
+with one sentence.
+
+The optional fields (licence, attribution, translation, translated_from, uses,
+shared_media) are written only when a pack has them, so a pack without them has exactly
+the bytes an earlier Satchel wrote and read.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.bidi import BIDI_CONTROLS
 from app.strictjson import no_duplicate_keys
 from content_packs.errors import PackRejected
 from content_packs.limits import (
@@ -32,6 +38,11 @@ _MANIFEST_KEYS = {"format", "id", "version", "title", "language", "kind", "signe
 # A sane bound: fits a signed 32-bit integer everywhere, and a date with a counter
 # (2026013101). Nothing larger is needed, and nothing can be frozen far out of reach.
 MAX_VERSION = 2**31 - 1
+_OPTIONAL_KEYS = {"licence", "attribution", "translation", "translated_from", "uses", "shared_media"}
+TRANSLATION_STATES = ("original", "translated", "reviewed", "machine-assisted")
+LICENCE_CHARS = 200
+ATTRIBUTION_CHARS = 2000
+MAX_USES = 200
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,24 @@ class ChapterEntry:
 
 
 @dataclass(frozen=True)
+class UsedPack:
+    """Another pack this one links to or takes pictures from (its title as its source had it)."""
+
+    pack: str
+    title: str
+
+
+@dataclass(frozen=True)
+class SharedEntry:
+    """A media file this pack shows but does not carry: the pack `pack` carries it."""
+
+    path: str
+    pack: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     id: str
     version: int
@@ -57,6 +86,12 @@ class Manifest:
     signer: str
     chapters: tuple[ChapterEntry, ...]
     files: tuple[FileEntry, ...]
+    licence: str = ""
+    attribution: str = ""
+    translation: str = ""
+    translated_from: str = ""
+    uses: tuple[UsedPack, ...] = ()
+    shared_media: tuple[SharedEntry, ...] = ()
 
     def file(self, path: str) -> FileEntry | None:
         return self._by_path.get(path)
@@ -70,7 +105,7 @@ class Manifest:
         return sum(f.size for f in self.files)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "id": self.id,
             "version": self.version,
@@ -81,6 +116,15 @@ class Manifest:
             "chapters": [{"title": c.title, "pages": list(c.pages)} for c in self.chapters],
             "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in self.files],
         }
+        optional: dict[str, Any] = {
+            "licence": self.licence, "attribution": self.attribution, "translation": self.translation,
+            "translated_from": self.translated_from,
+            "uses": [{"pack": u.pack, "title": u.title} for u in self.uses],
+            "shared_media": [{"path": e.path, "pack": e.pack, "size": e.size, "sha256": e.sha256}
+                             for e in self.shared_media],
+        }
+        doc.update({k: v for k, v in optional.items() if v})
+        return doc
 
     def to_bytes(self) -> bytes:
         """Canonical form: sorted keys, no spaces, UTF-8 (the same input gives the same bytes)."""
@@ -111,8 +155,9 @@ def _reject_constant(name: str) -> Any:
 def _str(value: Any, what: str, max_len: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > max_len:
         raise PackRejected(f"The pack's manifest has an invalid {what}.")
-    # C0, DEL and C1 controls (U+009B starts a terminal escape): none belongs in a title.
-    if any((ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c != "\t" for c in value):
+    # C0, DEL and C1 controls (U+009B starts a terminal escape) and bidi overrides: none
+    # belongs in a title.
+    if any(((ord(c) < 32 or 0x7F <= ord(c) <= 0x9F) and c != "\t") or c in BIDI_CONTROLS for c in value):
         raise PackRejected(f"The pack's manifest has control characters in its {what}.")
     return value
 
@@ -135,7 +180,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
         doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise PackRejected("The pack's manifest is not valid JSON.") from None
-    if not isinstance(doc, dict) or set(doc) != _MANIFEST_KEYS:
+    if not isinstance(doc, dict) or not _MANIFEST_KEYS <= set(doc) <= _MANIFEST_KEYS | _OPTIONAL_KEYS:
         raise PackRejected("The pack's manifest does not have the fields Satchel expects.")
     _int(doc["format"], "format", FORMAT_VERSION, FORMAT_VERSION)
     pack_id = _str(doc["id"], "pack id", limits.pack_id_chars)
@@ -194,4 +239,56 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
                 raise PackRejected("The pack's manifest lists a page that is not among its files.")
             page_seen.add(page)
         chapters.append(ChapterEntry(ch_title, tuple(pages)))
-    return Manifest(pack_id, version, title, language, kind, signer, tuple(chapters), tuple(files))
+    extra = _parse_optional(doc, pack_id, files, limits)
+    return Manifest(pack_id, version, title, language, kind, signer, tuple(chapters), tuple(files), **extra)
+
+
+def _optional_str(doc: dict[str, Any], key: str, what: str, max_len: int) -> str:
+    if key not in doc:
+        return ""
+    return _str(doc[key], what, max_len)
+
+
+def _parse_optional(doc: dict[str, Any], pack_id: str, files: list[FileEntry], limits: Limits) -> dict[str, Any]:
+    """The optional fields: metadata shown to readers, other packs used, shared media."""
+    licence = _optional_str(doc, "licence", "licence", LICENCE_CHARS)
+    attribution = _optional_str(doc, "attribution", "attribution", ATTRIBUTION_CHARS)
+    translation = _optional_str(doc, "translation", "translation status", 20)
+    if translation and translation not in TRANSLATION_STATES:
+        raise PackRejected("The pack's manifest has an invalid translation status.")
+    translated_from = _optional_str(doc, "translated_from", "source language", 35)
+    if translated_from and not LANG_RE.match(translated_from):
+        raise PackRejected("The pack's manifest has an invalid source language.")
+    raw_uses = doc.get("uses", [])
+    if not isinstance(raw_uses, list) or len(raw_uses) > MAX_USES:
+        raise PackRejected("The pack's manifest has an invalid list of packs it uses.")
+    uses: list[UsedPack] = []
+    for entry in raw_uses:
+        if not isinstance(entry, dict) or set(entry) != {"pack", "title"}:
+            raise PackRejected("The pack's manifest has an invalid entry in the packs it uses.")
+        other = entry["pack"]
+        if not isinstance(other, str) or not PACK_ID_RE.match(other) or len(other) > limits.pack_id_chars \
+                or other == pack_id or other in {u.pack for u in uses}:
+            raise PackRejected("The pack's manifest names an invalid pack among those it uses.")
+        uses.append(UsedPack(other, _str(entry["title"], "title of a pack it uses", limits.title_chars)))
+    raw_shared = doc.get("shared_media", [])
+    if not isinstance(raw_shared, list) or len(raw_shared) + len(files) > limits.files:
+        raise PackRejected("The pack's manifest has an invalid list of shared media.")
+    used = {u.pack for u in uses}
+    taken = {f.path.casefold() for f in files}
+    shared: list[SharedEntry] = []
+    for entry in raw_shared:
+        if not isinstance(entry, dict) or set(entry) != {"path", "pack", "size", "sha256"}:
+            raise PackRejected("The pack's manifest has an invalid shared media entry.")
+        path, other, sha = entry["path"], entry["pack"], entry["sha256"]
+        if check_member_path(path, limits) is not None or not path.startswith("media/") \
+                or path.casefold() in taken:
+            raise PackRejected("The pack's manifest lists shared media with an unsafe or repeated path.")
+        taken.add(path.casefold())
+        if other not in used:
+            raise PackRejected("The pack's manifest takes media from a pack it does not name.")
+        if not isinstance(sha, str) or not SHA256_RE.match(sha):
+            raise PackRejected("The pack's manifest has an invalid file hash.")
+        shared.append(SharedEntry(path, other, _int(entry["size"], "file size", 0, limits.media_bytes), sha))
+    return {"licence": licence, "attribution": attribution, "translation": translation,
+            "translated_from": translated_from, "uses": tuple(uses), "shared_media": tuple(shared)}

@@ -86,6 +86,23 @@ def write_source(folder: Path, pack_id: str = "org.example.guide", version: int 
     return folder
 
 
+def noise_png(width: int, height: int, seed: int) -> bytes:
+    """A real PNG of random pixels: as incompressible as a screenshot's pixels, and
+    different for every seed."""
+    import random
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rng = random.Random(seed)
+    rows = b"".join(b"\0" + rng.randbytes(width * 3) for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows, 1))
+            + chunk(b"IEND", b""))
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes (to prove nothing changed)."""
     if not folder.exists():

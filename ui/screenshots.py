@@ -90,6 +90,62 @@ def prepare_home(folder: Path, lang: str) -> Any:
     return home
 
 
+MIXED_ID = "org.example.screenshots.mixed"
+MIXED_PAGE = """---
+author: فريق التدريب
+duration: 20 دقيقة
+level: مبتدئ
+---
+# تشفير القرص قبل السفر
+
+يحمي تشفير القرص ملفاتك إذا صودر حاسوبك أو سُرق.
+
+Open VeraCrypt and choose Create Volume, then follow the wizard step by step.
+
+- افتح البرنامج من قائمة التطبيقات.
+- Choose "Encrypt the system partition" and press Next.
+- احفظ قرص الإنقاذ في مكان آمن.
+
+| English | العربية |
+|---|---|
+| Volume | المجلد |
+| Passphrase | عبارة المرور |
+
+## قبل أن تغادر
+
+- [x] نسختُ ملفاتي احتياطيًا.
+- [ ] Test the passphrase twice.
+- [ ] أغلقتُ الحاسوب تمامًا قبل نقطة التفتيش.
+"""
+
+
+def add_mixed_pack(home: Any) -> None:
+    """A pack whose Arabic page holds English paragraphs, list items and table cells,
+    built and signed in memory with a throw-away key trusted by hand."""
+    import io
+    import threading
+
+    from app.trust import TrustStore
+    from app.vault import Vault
+    from content_packs.build import pack_bytes
+    from content_packs.importer import import_pack
+    from content_packs.manifest import ChapterEntry
+    from content_packs.source import PackSource
+    from crypto import minisign
+
+    key = minisign.generate_key()
+    src = PackSource(Path("."), MIXED_ID, 1, "السفر بأمان", "ar", "guide",
+                     [ChapterEntry("قبل السفر", ("pages/01-disk.md",))],
+                     {"pages/01-disk.md": MIXED_PAGE.encode("utf-8")})
+    src.licence = "CC-BY-SA-4.0"
+    src.translation = "reviewed"
+    src.translated_from = "en"
+    with Vault.unlock(home, PASSPHRASE) as vault:
+        store = TrustStore(vault)
+        store.add_manual(key.public, "Screenshots")
+        import_pack(vault, io.BytesIO(pack_bytes(src, key)), store=store, cancel=threading.Event())
+
+
 def shoot(widget: Any, out: Path, name: str) -> Path:
     settle()
     path = out / name
@@ -129,6 +185,7 @@ def run(out: Path) -> list[Path]:
             w.shutdown()
 
             home = prepare_home(tmp / "home", lang)
+            add_mixed_pack(home)
             w = MainWindow(home, iter_time_ms=5)
             w.resize(*SIZE)
             w.show()
@@ -151,6 +208,10 @@ def run(out: Path) -> list[Path]:
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")
             written.append(shoot(w, out, f"{lang}-reader.png"))
+            # Each paragraph, list item and table cell in its own direction.
+            w.view.open(MIXED_ID, "pages/01-disk.md")
+            wait_until(lambda: reader.data is not None and reader.pack_id == MIXED_ID)
+            written.append(shoot(w, out, f"{lang}-reader-mixed-direction.png"))
             w.view.open("org.satchel.starter.laptop-security.en", "pages/04-check-storage.quiz.md")
             wait_until(lambda: reader.quiz is not None)
             reader.quiz.questions[0].buttons[0].click()

@@ -339,19 +339,33 @@ def _central_crc_offset(vault: Vault, pack_id: str, path: str) -> int:
     raise AssertionError("no central directory entry")
 
 
+def _kept_rows(vault: Vault, pack_id: str) -> list[tuple[str, str, int, bytes]]:
+    """The rows that hold a kept pack, in file order: its own rows, and for a stored media
+    member the rows of the blob it names (app.mediastore)."""
+    out = []
+    for seq, data, blob in vault.conn.execute(
+            "SELECT seq, data, blob FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)).fetchall():
+        if blob is None:
+            out.append(("pack_chunks", pack_id, seq, bytes(data)))
+            continue
+        for part, part_data in vault.conn.execute(
+                "SELECT seq, data FROM media_blobs WHERE sha256 = ? ORDER BY seq", (blob,)).fetchall():
+            out.append(("media_blobs", blob, part, bytes(part_data)))
+    return out
+
+
 def _patch_stored_pack(vault: Vault, pack_id: str, pos: int, new: bytes) -> None:
     """Overwrite bytes of the pack kept in the vault, at file offset `pos`."""
-    rows = vault.conn.execute(
-        "SELECT seq, data FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)).fetchall()
     start = 0
-    for seq, chunk in rows:
+    for table, key, seq, chunk in _kept_rows(vault, pack_id):
         end = start + len(chunk)
         if start <= pos < end:
             b = bytearray(chunk)
             b[pos - start:pos - start + len(new)] = new
             assert len(b) == len(chunk)
-            vault.conn.execute("UPDATE pack_chunks SET data = ? WHERE pack_id = ? AND seq = ?",
-                               (bytes(b), pack_id, seq))
+            column = "pack_id" if table == "pack_chunks" else "sha256"
+            vault.conn.execute(f"UPDATE {table} SET data = ? WHERE {column} = ? AND seq = ?",
+                               (bytes(b), key, seq))
             return
         start = end
     raise AssertionError("offset past the stored pack")

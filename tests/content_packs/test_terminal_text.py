@@ -79,9 +79,12 @@ def test_pack_with_a_newline_in_a_member_path_is_refused(cli, tmp_path: Path, tr
 
 
 def test_titles_reach_the_terminal_neutralised(cli, tmp_path: Path, trainer: KeyPair) -> None:
-    title = "Security alert \u202eelpmas\u202c \u2066x\u2069"
+    # The builder and the manifest parser refuse direction controls in titles, so they
+    # reach the terminal only through a page's text (a search snippet): that text too
+    # must arrive neutralised.
+    title = "Security alert from the team"
     src = write_source(tmp_path / "src", title=title,
-                       pages={"pages/a.md": "# Alert \u202e from the team\n\nReplace your keys.\n"})
+                       pages={"pages/a.md": "# Alert\n\nReplace your keys \u202eelpmas\u202c \u2066x\u2069 \u202a.\n"})
     pack = tmp_path / "p.satchel"
     build_pack(src, trainer.secret, pack)
     assert cli("init", "--iter-time", "5", stdin="pw\n").code == 0
@@ -92,6 +95,7 @@ def test_titles_reach_the_terminal_neutralised(cli, tmp_path: Path, trainer: Key
         cli("search", "keys", stdin="pw\n"), cli("search", "keys", "--json", stdin="pw\n"),
         cli("pack", "inspect", str(pack)), cli("pack", "inspect", str(pack), "--json"),
     ]
+    assert "Replace your keys" in outputs[2].out  # the snippet with the controls was printed
     for r in outputs:
         assert r.code == 0, r.err
         for c in HOSTILE[1:5]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ui import i18n
 from ui.errors import show_error
+from ui.flows import disk_warning
 from ui.i18n import tr
 from ui.passdialog import PassphraseDialog
 from ui.prefs import AUTOLOCK_CHOICES_S, TEXT_SCALES, save
@@ -88,6 +89,9 @@ class SettingsDialog(QDialog):
         )
         panic = QFormLayout()
         panic.addRow(label(tr("The Wipe button and Ctrl+Shift+Delete destroy the library at once.")))
+        self.disk_warning = label(disk_warning(p.disk))
+        self.disk_warning.setVisible(bool(self.disk_warning.text()))
+        panic.addRow(self.disk_warning)
         panic.addRow("", self.panic_confirm)
         panic.addRow(tr("After a wipe"), self.panic_after)
 

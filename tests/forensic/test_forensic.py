@@ -16,10 +16,13 @@ hold there; where that cannot be honoured (an overlay over btrfs, as in containe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from disk_image import carve_records, find_pieces, loop_fs, missing_tools, opens_with, unmount
@@ -145,10 +148,10 @@ def test_home_on_btrfs_is_no_copy_on_write(tmp_path: Path) -> None:
         assert Home(restored).overwrite_in_place() == disk.InPlace(False, "btrfs")
 
 
-def test_init_warns_where_overwriting_in_place_cannot_be_honoured(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def overlay_on_btrfs(tmp_path: Path) -> Iterator[Path]:
     """An overlay over btrfs (a container's file system): copy-on-write underneath, and
     no way to switch it off through the overlay."""
-    need("btrfs")
     with loop_fs(tmp_path, "btrfs") as (_image, mnt):
         for d in ("lower", "upper", "work", "merged"):
             (mnt / d).mkdir()
@@ -158,11 +161,80 @@ def test_init_warns_where_overwriting_in_place_cannot_be_honoured(tmp_path: Path
                                str(merged)], capture_output=True)
         assert done.returncode == 0, done.stderr
         try:
-            life = Life(merged / "Satchel")
-            init = life.run("init", "--iter-time", "5", stdin="pass\n")
-            lines = [line for line in init.stderr.splitlines() if line.strip()]
-            assert len(lines) == 1 and lines[0].startswith("Warning: this file system (overlay on btrfs)"), lines
-            assert "Created an empty vault" in init.stdout
-            life.run("list", stdin="pass\n")  # warned, not refused
+            yield merged
         finally:
             unmount(merged)
+
+
+def test_init_warns_where_overwriting_in_place_cannot_be_honoured(tmp_path: Path) -> None:
+    need("btrfs")
+    with overlay_on_btrfs(tmp_path) as merged:
+        life = Life(merged / "Satchel")
+        init = life.run("init", "--iter-time", "5", stdin="pass\n")
+        lines = [line for line in init.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Warning: this file system (overlay on btrfs)"), lines
+        assert "Created an empty vault" in init.stdout
+        life.run("list", stdin="pass\n")  # warned, not refused
+
+
+def test_the_app_says_so_in_its_settings(tmp_path: Path, qtbot: Any) -> None:
+    need("btrfs")
+    from app.home import Home
+    from ui import i18n
+    from ui.flows import disk_warning
+    from ui.window import MainWindow
+
+    with overlay_on_btrfs(tmp_path) as merged:
+        Life(merged / "Satchel").run("init", "--iter-time", "5", stdin="correct horse battery staple\n")
+        found = Home(merged / "Satchel").overwrite_in_place()
+        assert found.honoured is False
+        i18n.set_language("ar")
+        try:
+            arabic = disk_warning(found)
+        finally:
+            i18n.set_language("en")
+        assert "overlay on btrfs" in arabic and "expert" not in arabic  # translated, the name kept
+        w = MainWindow(Home(merged / "Satchel"), iter_time_ms=5)
+        qtbot.addWidget(w)
+        w.show()
+        try:
+            w.screen.field.setText("correct horse battery staple")
+            w.screen.button.click()
+            qtbot.waitUntil(lambda: w.session is not None and w.session.prefs.disk is not None, timeout=20000)
+            qtbot.waitUntil(lambda: not w.runner.worker.busy(), timeout=20000)
+            d = w.open_settings()
+            assert not d.disk_warning.isHidden()
+            assert d.disk_warning.text().startswith("This disk (overlay on btrfs) keeps old copies")
+        finally:
+            w.close()
+            w.shutdown()
+
+
+def test_the_app_says_so_on_its_first_run(tmp_path: Path, qtbot: Any) -> None:
+    need("btrfs")
+    from app.home import Home
+    from ui.qt import QApplication, QMessageBox
+    from ui.window import MainWindow
+
+    with overlay_on_btrfs(tmp_path) as merged:
+        w = MainWindow(Home(merged / "Satchel"), iter_time_ms=5)
+        qtbot.addWidget(w)
+        w.show()
+        try:
+            screen = w.screen
+            screen.go(1)
+            screen.pass1.setText("correct horse battery staple")
+            screen.pass2.setText("correct horse battery staple")
+            screen.pass_next.click()
+            screen.duress_skip.click()
+
+            def warned() -> list[str]:
+                return [b.text() for b in QApplication.topLevelWidgets()
+                        if isinstance(b, QMessageBox) and b.isVisible()]
+
+            qtbot.waitUntil(lambda: bool(warned()), timeout=20000)
+            assert warned()[0].startswith("This disk (overlay on btrfs) keeps old copies")
+            assert (merged / "Satchel" / "key").exists()  # warned, not refused
+        finally:
+            w.close()
+            w.shutdown()

@@ -141,6 +141,7 @@ class Home:
         except OSError:
             pass
         if self.is_own():
+            disk.set_nocow(self.path)  # for the files still to come (a no-op elsewhere)
             return
         try:
             foreign = [p.name for p in self.path.iterdir()]

@@ -188,10 +188,17 @@ class KeyStore:
             raise KeyFileGone()
 
 
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, size)
+
+
 def _read_all(fd: int) -> bytes:
     data = b""
     while len(data) <= KEYFILE_SIZE:
-        chunk = os.pread(fd, KEYFILE_SIZE + 1 - len(data), len(data))
+        chunk = _pread(fd, KEYFILE_SIZE + 1 - len(data), len(data))
         if not chunk:
             break
         data += chunk

@@ -88,7 +88,10 @@ def lock_file(fd: int, wait_s: float | None) -> bool:
     if fcntl is None:  # pragma: no cover - Windows
         return False
     if wait_s is None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: carry on unlocked
+            return False
         return True
     deadline = time.monotonic() + wait_s
     while True:

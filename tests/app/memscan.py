@@ -1,5 +1,6 @@
 """Run as a child process by test_memory.py: create a vault, lock it, unlock it, change
-its passphrase (a new data key), lock again, then wait while the test reads this
+its passphrase (a new data key), lock again (the data keys and the keys derived from
+both passphrases are what the test looks for), then wait while the test reads this
 process's memory from outside (/proc/PID/mem: nothing in here runs meanwhile, so nothing
 overwrites what a lock left behind); then search its own memory too (/proc/self/maps and
 /proc/self/mem) and print what it found.
@@ -26,8 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app import keyfile  # noqa: E402
+from app.home import Home  # noqa: E402
 from app.vault import Vault  # noqa: E402
-from crypto.secure import harden_process, is_dumpable  # noqa: E402
+from crypto.secure import harden_process, is_dumpable, wipe  # noqa: E402
 
 HEX = b"0123456789abcdef"
 
@@ -89,6 +92,13 @@ def main() -> None:
     v.close()
     with Vault.unlock(home, "second passphrase") as v:
         assert v.get_setting("note") == "something private"
+    # The keys Argon2id derives from both passphrases: derived again here (into buffers
+    # wiped at once), to look for any copy the unlocks above left behind.
+    record = keyfile.read(Home(home)).record
+    for passphrase in ("first passphrase", "second passphrase"):
+        derived = record.derive(passphrase)
+        remember(derived)
+        wipe(derived)
     print("keys", mask.hex(), *(k.hex() for k in masked), flush=True)
     print("dumpable", int(bool(is_dumpable())), flush=True)
     print("locked", flush=True)

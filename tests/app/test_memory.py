@@ -1,6 +1,6 @@
 """After locking, no data key is left in the process's memory, raw or as hex digits (the
-`PRAGMA key` string of earlier versions left two copies), and the process is not
-dumpable. The process is read from outside while it waits (memscan.py), and searches
+`PRAGMA key` string of earlier versions left two copies), nor any key derived from a
+passphrase, and the process is not dumpable. The process is read from outside while it waits (memscan.py), and searches
 itself as well."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_no_data_key_is_left_in_memory_after_locking(tmp_path: Path) -> None:
             lines[word] = rest
         mask = bytes.fromhex(lines["keys"][0])
         keys = [bytes(a ^ b for a, b in zip(bytes.fromhex(k), mask, strict=True)) for k in lines["keys"][1:]]
-        assert len(keys) == 2 and keys[0] != keys[1]  # the passphrase change made a new data key
+        assert len(keys) == 4 and keys[0] != keys[1]  # the passphrase change made a new data key
         needles = [form for k in keys for form in (k, k.hex().encode(), k.hex().upper().encode())]
         outside = read_memory(proc.pid, needles)
         assert lines["dumpable"] == ["0"]  # PR_SET_DUMPABLE 0: no core file, no debugger of the same user

@@ -30,6 +30,8 @@ CORE_SENTENCES = (
     N_("The new passphrase must differ from the duress passphrase."),
     N_("This vault was made by a newer Satchel; update Satchel to open it."),
     N_("The import was cancelled; nothing was changed."),
+    N_("Satchel could not re-encrypt the vault; nothing was changed."),
+    N_("The vault's key file is in an older format that this version of Satchel cannot read; nothing was changed."),
 )
 
 

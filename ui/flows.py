@@ -38,6 +38,26 @@ def create_vault(
     return vault
 
 
+def disk_warning(found: Any) -> str:
+    """One translated sentence when the disk may keep old copies of the key file
+    (app.home.Home.overwrite_in_place), else ""."""
+    from ui.i18n import tr
+
+    if found is None or found.honoured is True:
+        return ""
+    if found.honoured is False:
+        return tr(
+            "This disk ({filesystem}) keeps old copies of changed data: after a wipe or a passphrase change, "
+            "an expert may still recover the old key from it.",
+            filesystem=found.filesystem,
+        )
+    return tr(
+        "Satchel cannot tell whether this disk ({filesystem}) overwrites data in place: after a wipe or a "
+        "passphrase change, an expert may still recover the old key from it.",
+        filesystem=found.filesystem,
+    )
+
+
 def unlock_vault(_ctx: OpContext, home: Any, passphrase: str) -> Any:
     from app.vault import Vault
 

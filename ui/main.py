@@ -68,6 +68,9 @@ def create_application(argv: list[str] | None = None) -> Any:
 
 def run_app(home: Home, argv: list[str] | None = None) -> int:
     """Open the desktop app on `home`; returns the exit code."""
+    from crypto.secure import harden_process
+
+    harden_process()  # no core dumps, no debugger of the same user (also when run as ui.main)
     harden_logging()
     app = create_application(argv)
     from ui import i18n

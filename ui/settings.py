@@ -11,6 +11,7 @@ from typing import Any
 
 from ui import i18n
 from ui.errors import show_error
+from ui.flows import disk_warning
 from ui.i18n import tr
 from ui.passdialog import PassphraseDialog
 from ui.prefs import AUTOLOCK_CHOICES_S, TEXT_SCALES, save
@@ -88,6 +89,9 @@ class SettingsDialog(QDialog):
         )
         panic = QFormLayout()
         panic.addRow(label(tr("The Wipe button and Ctrl+Shift+Delete destroy the library at once.")))
+        self.disk_warning = label(disk_warning(p.disk))
+        self.disk_warning.setVisible(bool(self.disk_warning.text()))
+        panic.addRow(self.disk_warning)
         panic.addRow("", self.panic_confirm)
         panic.addRow(tr("After a wipe"), self.panic_after)
 
@@ -161,12 +165,12 @@ class SettingsDialog(QDialog):
         d.open()
 
     def _set_duress(self, text: str) -> None:
-        self.session.write(lambda c: c.vault.set_duress(text)).with_progress(tr("Saving...")).success(
+        self.session.op(lambda c: c.vault.set_duress(text)).with_progress(tr("Saving...")).success(
             lambda _r: self._show_duress(True)
         ).failure(lambda e: show_error(self, e)).run()
 
     def _clear_duress(self) -> None:
-        self.session.write(lambda c: c.vault.clear_duress()).success(
+        self.session.op(lambda c: c.vault.clear_duress()).success(
             lambda _r: self._show_duress(False)
         ).failure(lambda e: show_error(self, e)).run()
 
@@ -180,7 +184,9 @@ class SettingsDialog(QDialog):
         d.open()
 
     def _change_passphrase(self, text: str) -> None:
-        self.session.write(lambda c: c.vault.change_passphrase(text)).with_progress(
+        # Re-encrypts the whole library under a new key: progress, and no Cancel (SQLCipher's
+        # re-encryption cannot stop half-way; a lock meanwhile closes the vault when it ends).
+        self.session.op(lambda c: c.vault.change_passphrase(text, progress=c.progress)).with_progress(
             tr("Changing the passphrase...")
         ).success(lambda _r: show_error(self, tr("The passphrase was changed."))).failure(
             lambda e: show_error(self, e)

@@ -282,6 +282,16 @@ class MainWindow(QMainWindow):
             self._show_session()
 
         self._starter_op = op.success(lambda _n: self._show_session()).failure(failed).run()
+        session.op(lambda c: c.vault.home.overwrite_in_place()).success(self._warn_disk).run()
+
+    def _warn_disk(self, found: Any) -> None:
+        """Right after the first run: one sentence if this disk may keep old key copies."""
+        from ui.errors import show_error
+        from ui.flows import disk_warning
+
+        text = disk_warning(found)
+        if text:
+            show_error(self, text)
 
     def _unlock(self, passphrase: str) -> None:
         from ui.flows import unlock_vault

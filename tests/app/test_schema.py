@@ -14,8 +14,8 @@ from app.home import Home
 from app.schema import MIGRATIONS, SCHEMA_VERSION
 from app.vault import Vault
 from crypto.kdf import calibrate
-from crypto.keyslots import ROLE_VAULT, KeyFile
-from crypto.secure import atomic_write
+from crypto.keyslots import ROLE_VAULT, KeyRecord
+from crypto.keystore import KeyStore
 
 PASS = "pw"
 
@@ -24,15 +24,15 @@ def make_old_vault(home_path: Path, version: int) -> None:
     """A vault as an older Satchel wrote it: schema stopped at `version`."""
     home = Home(home_path)
     home.ensure()
-    data_key = secrets.token_bytes(32)
-    kf = KeyFile.new(calibrate(FAST_MS))
-    kf.seal_slot(0, kf.derive(PASS), ROLE_VAULT, data_key)
+    data_key = bytearray(secrets.token_bytes(32))
+    record = KeyRecord.new(calibrate(FAST_MS))
+    record.seal_slot(0, record.derive(PASS), ROLE_VAULT, data_key)
     conn = vault_mod._connect(home.db_path, data_key)
     vault_mod._migrate(conn, target=version)
     if version >= 1:
         conn.execute("INSERT INTO settings VALUES ('ui.language', '\"ar\"')")
     conn.close()
-    atomic_write(home.key_path, kf.to_bytes())
+    KeyStore.create(home.key_path, record)
 
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))

@@ -58,4 +58,4 @@ def test_nothing_readable_outside_the_vault(tmp_path: Path, trainer: KeyPair) ->
     run("list", "--json")
     leaks = scan(fake_home) + scan(tmpdir)
     assert leaks == [], leaks
-    assert {p.name for p in vault_home.iterdir()} <= {"data", "data-shm", "data-wal", "key"}
+    assert {p.name for p in vault_home.iterdir()} <= {"data", "data-shm", "data-wal", "key", ".satchel-home"}

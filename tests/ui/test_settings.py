@@ -56,8 +56,8 @@ def test_settings_are_stored_in_the_vault_and_nowhere_else(
         assert v.get_setting("ui.text_scale") == 150
         assert v.get_setting("ui.high_contrast") is True
     assert sorted(p.name for p in home_path.iterdir()) in (
-        ["data", "key"],
-        ["data", "data-shm", "data-wal", "key"],
+        [".satchel-home", "data", "key"],
+        [".satchel-home", "data", "data-shm", "data-wal", "key"],
     )
 
 

@@ -78,7 +78,7 @@ def test_duress_unlock_looks_like_a_normal_unlock(make_window: Any, home_path: P
     # library that a first run imports: the replaced vault looks like any new one.
     assert isinstance(w.screen, SessionView)
     assert w.view.library.tree.topLevelItemCount() > 0
-    assert {"data", "key"} <= set(satchel_files(home_path)) <= {"data", "data-shm", "data-wal", "key"}
+    assert {"data", "key"} <= set(satchel_files(home_path)) <= {"data", "data-shm", "data-wal", "key", ".satchel-home"}
     w.lock()
     wait_idle(qtbot, w)
     # The real passphrase opens nothing any more; the duress one opens the empty vault.

@@ -30,7 +30,7 @@ from support import ROOT, is_root
 
 from crypto import disk
 
-STARTER = ROOT / "dist" / "starter" / "laptop-security.satchel"
+STARTER = ROOT / "dist" / "starter" / "laptop-security-en.satchel"
 
 
 def need(kind: str) -> None:

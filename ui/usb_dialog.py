@@ -54,7 +54,8 @@ INDEX_TEXT = {"trusted": N_("The index is signed by {signer}, a key you trust.")
               "unsigned": N_("The index is not signed."),
               "forged": N_("The index's signature does not match it; it may have been tampered with."),
               "invalid": N_("The index is damaged or unreadable."),
-              "missing": N_("The stick has no index.")}
+              "missing": N_("The stick has no index."),
+              "loose": N_("These pack files have no index; each one is checked on its own signature.")}
 CHECK_TEXT = {"ok": N_("intact"), "damaged": N_("damaged"), "untrusted": N_("untrusted signer"),
               "missing": N_("missing"), "stale": N_("out of date"), "unlisted": N_("not in the index")}
 _RUNNING: set[Any] = set()   # jobs outlive a closed dialog until their thread ends
@@ -341,6 +342,7 @@ class UsbDialog(QDialog):
     def load(self, path: Path | None, passphrase: str | None = None) -> None:
         if path is None:
             return
+        from sync.loose import find_loose
         from sync.sealed import SealedSource, open_sealed, sealed_candidates
         from sync.source import FolderSource, find_repository
         from sync.usb_import import list_stick
@@ -351,8 +353,11 @@ class UsbDialog(QDialog):
                     return "sealed"
                 return SealedSource(path, passphrase), None
             folder = find_repository(path)
+            loose = find_loose(path) if folder is None else None
             if folder is not None:
                 source: Any = FolderSource(folder, path)
+            elif loose is not None:
+                source = loose     # pack files copied by hand: each judged on its own signature
             else:
                 candidates = sealed_candidates(path)
                 if not candidates:

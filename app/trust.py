@@ -9,7 +9,8 @@ Invariants (python-tuf's trusted_metadata_set is the model):
 - A key trusted by hand may sign ids outside every listed key's scope, never inside one.
 - Once a pack id is in the vault, only the key that signed it, or a listed key whose
   scope covers the id, may update it; and only to a strictly higher version. Floors live
-  in the vault and never go down.
+  in the vault and never go down; a pack removed by the learner may come back at the
+  version it had (or newer), never older.
 """
 
 from __future__ import annotations
@@ -300,6 +301,10 @@ class TrustStore:
             return None
         return Grant(PublicKey.from_text(row[0]), row[1], "manual", None)
 
+    def _installed(self, pack_id: str) -> bool:
+        with self.vault.lock:
+            return self.vault.conn.execute("SELECT 1 FROM packs WHERE id = ?", (pack_id,)).fetchone() is not None
+
     def check(self, pack_id: str, version: int, grant: Grant) -> None:
         check_grant(pack_id, grant, self.now(), self.current_list())
         with self.vault.lock:
@@ -309,7 +314,9 @@ class TrustStore:
         if row is None:
             return
         floor, bound = row
-        if version <= floor:
+        # After a pack was removed (app.remove) its floor stays: the very version the
+        # learner had may come back, an older one may not.
+        if version < floor or (version == floor and self._installed(pack_id)):
             raise OlderVersion(
                 f"This pack is version {version}, but version {floor} is already known; "
                 "older or equal versions are refused."

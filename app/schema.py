@@ -137,6 +137,19 @@ MIGRATIONS: list[str] = [
     INSERT INTO page_search (page_search, rank) VALUES ('hashsize', 16777216);
     INSERT INTO page_search (page_search, rank) VALUES ('pgsz', 16000);
     """,
+    # 4 -> 5: what the newest import of each pack changed (app.changes), for the "What's
+    # new" view: pages added, changed and removed against the version it replaced, as
+    # JSON lists of [path, title]. Goes with the pack (cascade) when it is replaced or removed.
+    """
+    CREATE TABLE pack_changes (
+        pack_id          TEXT PRIMARY KEY REFERENCES packs(id) ON DELETE CASCADE,
+        version          INTEGER NOT NULL,
+        previous_version INTEGER,
+        added            TEXT NOT NULL,
+        changed          TEXT NOT NULL,
+        removed          TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -152,9 +152,12 @@ class FolderPicker(QDialog):
 class UsbDialog(QDialog):
     """Import from, copy to, and check a USB stick (or any folder)."""
 
-    def __init__(self, vault: Any, parent: QWidget | None = None) -> None:
+    imported = Signal(object)   # the ImportReport of an import (whole, or cut short): for "What's new"
+
+    def __init__(self, vault: Any, parent: QWidget | None = None, session: Any = None) -> None:
         super().__init__(parent)
         self.vault = vault
+        self.session = session
         self.setWindowTitle(tr("USB stick"))
         self.job: _Job | None = None
         self.source: Any = None
@@ -184,12 +187,23 @@ class UsbDialog(QDialog):
 
         self.import_table = self._table([tr("Import"), tr("State"), tr("Pack"), tr("Version"),
                                          tr("Language"), tr("Title")])
+        self.import_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.import_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.import_button = push(tr("Import selected"), default=True)
+        self.trust_button = push(tr("Trust this signer..."))
+        self.trust_button.setVisible(session is not None)
+        self.trust_button.setEnabled(False)
+        self.trust_button.clicked.connect(self.trust_signer)
+        self.import_table.currentCellChanged.connect(lambda *_: self._update_trust())
+        in_buttons = QHBoxLayout()
+        in_buttons.addWidget(self.trust_button)
+        in_buttons.addStretch(1)
+        in_buttons.addWidget(self.import_button)
         page_in = QWidget()
         col_in = QVBoxLayout(page_in)
         col_in.addWidget(self.seal_widget)
         col_in.addWidget(self.import_table, 1)
-        col_in.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignRight)
+        col_in.addLayout(in_buttons)
 
         self.export_table = self._table([tr("Copy"), tr("Pack"), tr("Version"), tr("Language"), tr("Title")])
         self.sealed_box = QCheckBox(tr("Sealed stick: one encrypted file, opened with a passphrase"))
@@ -321,6 +335,9 @@ class UsbDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(message_for(exc))
+        report = getattr(exc, "report", None)
+        if report is not None and report.imported:   # cancelled or pulled: what went in is in
+            self.imported.emit(report)
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -405,10 +422,32 @@ class UsbDialog(QDialog):
                 item = QTableWidgetItem(clean(text, 300))
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.import_table.setItem(row, c, item)
+        untrusted = next((r for r, p in enumerate(rows) if p.unknown_signer), -1)
+        if untrusted >= 0:
+            self.import_table.selectRow(untrusted)
+        self._update_trust()
         new = sum(1 for p in rows if p.importable)
         self.status.setText(tr("{new} new or updated pack(s) on the stick, {total} in all. {index}",
                                new=new, total=len(rows), index=_index_text(self.listing.index)))
 
+
+    def _update_trust(self) -> None:
+        row = self.import_table.currentRow()
+        rows = self.listing.packs if self.listing is not None else []
+        self.trust_button.setEnabled(self.job is None and 0 <= row < len(rows) and bool(rows[row].unknown_signer))
+
+    def trust_signer(self) -> None:
+        """Offer the key that signed the chosen pack (ui/trust_dialog.py), then list again."""
+        row, source = self.import_table.currentRow(), self.source
+        rows = self.listing.packs if self.listing is not None else []
+        if self.session is None or source is None or not 0 <= row < len(rows) or not rows[row].unknown_signer:
+            return
+        from ui.trust_dialog import trust_pack_signer
+
+        name = rows[row].file
+        trust_pack_signer(self, self.session, lambda: source.open(name),
+                          trusted=lambda _k: self._refresh_listing(tr("The key is trusted now.")),
+                          shown=lambda d: setattr(self, "trust_dialog", d))
 
     def chosen_files(self) -> list[str]:
         out = []
@@ -431,6 +470,7 @@ class UsbDialog(QDialog):
 
     def _imported(self, report: Any) -> None:
         self.result = report
+        self.imported.emit(report)
         lines = [tr("Imported {n} pack(s).", n=len(report.imported))]
         lines += [f"{o.file}: {tr(o.error)}" for o in report.failed]   # data, not a sentence
         self.status.setText("\n".join(lines))

@@ -86,7 +86,7 @@ def prepare_home(folder: Path, lang: str) -> Any:
     home = Home(folder)
     with Vault.create(home, PASSPHRASE, iter_time_ms=5) as vault:
         vault.set_setting("ui.language", lang)
-        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None))
+        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None), lang)
     return home
 
 

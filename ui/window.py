@@ -273,7 +273,8 @@ class MainWindow(QMainWindow):
             progress = screen.set_progress
         else:
             progress = None
-        op = session.op(import_starter)
+        language = i18n.language()
+        op = session.op(lambda ctx: import_starter(ctx, language))
         if progress is not None:
             op.on_progress(progress)
 

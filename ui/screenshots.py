@@ -147,6 +147,9 @@ def run(out: Path) -> list[Path]:
                 if lang == "ar"
                 else "org.satchel.starter.satchel-guide.en"
             )
+            from ui.screenshots_library import library_scenes
+
+            written += library_scenes(w, out, lang, shoot, wait_until)
             w.view.open(guide, "pages/03-panic-wipe.md")
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")

@@ -130,6 +130,9 @@ class TrustKeyDialog(QDialog):
         col.addWidget(self.match)
         col.addWidget(self.status)
         col.addLayout(buttons)
+        # Wide enough for the four groups of a row and for the explanation to wrap
+        # into a few full lines (a word-wrapped label otherwise squeezes a small dialog).
+        self.setMinimumWidth(max(560, grid_box.sizeHint().width() + 48))
         self.cancel_button.setFocus()
 
     def _trust(self) -> None:

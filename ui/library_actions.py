@@ -183,6 +183,8 @@ class LibraryActions(QObject):
     def _remove(self, pack_id: str) -> None:
         from app.remove import remove_pack
 
-        self.session.write(lambda c: remove_pack(c.vault, pack_id)).success(
+        # Merging the search index takes about 0.2 s per 15,000 pages (bench/bench_library.py).
+        self.session.write(lambda c: remove_pack(c.vault, pack_id)).with_progress(
+            tr("Removing the pack...")).success(
             lambda s: self.removed.emit(s.pack_id)).failure(
             lambda exc: show_error(self.widget, exc)).run()

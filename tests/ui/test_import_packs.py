@@ -16,7 +16,7 @@ from uihelp import plain, wait_idle
 
 from content_packs.build import build_pack
 from ui.filepicker import QFileDialog
-from ui.qt import QApplication, QLineEdit, QMessageBox, Qt
+from ui.qt import QApplication, QLineEdit, QMessageBox
 
 MiB = 1024 * 1024
 
@@ -237,4 +237,4 @@ def test_trust_a_key_file_refuses_a_secret_key_and_other_files(unlocked: Any, qt
     wait_idle(qtbot, w)
     assert w.session.vault.conn.execute("SELECT count(*) FROM trusted_keys WHERE key_id = ?",
                                         (good.public.key_id_hex,)).fetchone() == (0,)
-    _ = Qt
+

@@ -90,8 +90,9 @@ def test_recently_opened_and_recently_imported(unlocked: Any, qtbot: Any) -> Non
     w = unlocked
     lib = w.view.library
     qtbot.waitUntil(lambda: len(ids(lib.tree)) == 3)
-    for pid, when in (("org.test.ar", 3000), ("org.test.course", 1000), ("org.test.zh", 2000)):
-        w.session.vault.conn.execute("UPDATE packs SET imported_at = ? WHERE id = ?", (when, pid))
+    with w.session.vault.transaction() as conn:   # the worker may be reading: take the vault's lock
+        for pid, when in (("org.test.ar", 3000), ("org.test.course", 1000), ("org.test.zh", 2000)):
+            conn.execute("UPDATE packs SET imported_at = ? WHERE id = ?", (when, pid))
     open_page(qtbot, w, "org.test.zh", "pages/zh.md")
     w.view.show_library()
     w.view.library.refresh()

@@ -196,3 +196,23 @@ def media_providers(vault: Vault, pack_ids: list[str]) -> list[str]:
             pack_ids,
         ).fetchall()
     return [r[0] for r in rows if r[0] not in pack_ids]
+
+
+def last_opened(vault: Vault) -> dict[str, int]:
+    """When each pack was last read (the newest visit or reading position), for sorting
+    the library by "recently opened"; packs never opened are absent."""
+    with vault.lock:
+        rows = vault.conn.execute(
+            "SELECT pack_id, max(t) FROM (SELECT pack_id, visited_at AS t FROM progress "
+            "UNION ALL SELECT pack_id, updated_at AS t FROM reading_position) GROUP BY pack_id"
+        ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def change_counter(vault: Vault) -> int:
+    """A number that changes when another connection (another Satchel process, such as
+    `satchel import` while the app is open) commits to the vault; this connection's own
+    commits leave it as it is. SQLite's `PRAGMA data_version`: kept inside the database
+    engine, never in a file of its own."""
+    with vault.lock:
+        return int(vault.conn.execute("PRAGMA data_version").fetchone()[0])

@@ -1,11 +1,16 @@
 """A learner's own traces: pages visited and completed, quiz answers, bookmarks, notes,
 checklist ticks and reading positions. All of it lives in the vault, keyed by (pack id,
 page path) so it survives a pack's update to a newer version (app.schema steps 3 and 5);
-a tick is keyed by its item's text too (app.checklist), so it stays with its item."""
+a tick is keyed by its item's text too (app.checklist), so it stays with its item.
+
+A trace is written only while its pack is in the library: a note or a reading position
+still pending when the pack is removed (app.remove, perhaps by another Satchel process)
+is dropped, never left behind for a pack that is gone."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from app.vault import Vault
 
@@ -16,8 +21,15 @@ def _now() -> int:
     return int(time.time())
 
 
+def _gone(conn: Any, pack_id: str) -> bool:
+    """Inside a write transaction: is the pack no longer in the library?"""
+    return conn.execute("SELECT 1 FROM packs WHERE id = ?", (pack_id,)).fetchone() is None
+
+
 def mark_visited(vault: Vault, pack_id: str, path: str) -> None:
     with vault.transaction() as conn:
+        if _gone(conn, pack_id):
+            return
         conn.execute(
             "INSERT INTO progress (pack_id, page_path, visited_at) VALUES (?, ?, ?) "
             "ON CONFLICT(pack_id, page_path) DO UPDATE SET visited_at = excluded.visited_at",
@@ -27,6 +39,8 @@ def mark_visited(vault: Vault, pack_id: str, path: str) -> None:
 
 def set_completed(vault: Vault, pack_id: str, path: str, done: bool = True) -> None:
     with vault.transaction() as conn:
+        if _gone(conn, pack_id):
+            return
         conn.execute(
             "INSERT INTO progress (pack_id, page_path, visited_at, completed) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(pack_id, page_path) DO UPDATE SET completed = excluded.completed",
@@ -44,6 +58,8 @@ def is_completed(vault: Vault, pack_id: str, path: str) -> bool:
 
 def record_answer(vault: Vault, pack_id: str, path: str, question: int, answer: str, correct: bool) -> None:
     with vault.transaction() as conn:
+        if _gone(conn, pack_id):
+            return
         conn.execute(
             "INSERT INTO quiz_answers (pack_id, page_path, question, answer, correct, answered_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pack_id, page_path, question) DO UPDATE SET "
@@ -63,6 +79,8 @@ def answers(vault: Vault, pack_id: str, path: str) -> dict[int, tuple[str, bool]
 
 def set_bookmark(vault: Vault, pack_id: str, path: str, on: bool) -> None:
     with vault.transaction() as conn:
+        if _gone(conn, pack_id):
+            return
         if on:
             conn.execute(
                 "INSERT OR IGNORE INTO bookmarks (pack_id, page_path, created_at) VALUES (?, ?, ?)",
@@ -101,6 +119,8 @@ def get_note(vault: Vault, pack_id: str, path: str) -> str:
 def set_note(vault: Vault, pack_id: str, path: str, text: str) -> None:
     text = text[:MAX_NOTE_CHARS]
     with vault.transaction() as conn:
+        if _gone(conn, pack_id):
+            return
         if text.strip():
             conn.execute(
                 "INSERT INTO notes (pack_id, page_path, body, updated_at) VALUES (?, ?, ?, ?) "
@@ -115,6 +135,8 @@ def set_note(vault: Vault, pack_id: str, path: str, text: str) -> None:
 def set_position(vault: Vault, pack_id: str, path: str, scroll: float) -> None:
     scroll = min(max(float(scroll), 0.0), 1.0)
     with vault.transaction() as conn:
+        if _gone(conn, pack_id):
+            return
         conn.execute(
             "INSERT INTO reading_position (pack_id, page_path, scroll, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(pack_id) DO UPDATE SET page_path = excluded.page_path, "

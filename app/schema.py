@@ -174,6 +174,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (pack_id, other)
     );
     """,
+    # 5 -> 6: what the newest import of each pack changed (app.changes), for the "What's
+    # new" view: pages added, changed and removed against the version it replaced, as
+    # JSON lists of [path, title]. Goes with the pack (cascade) when it is replaced or removed.
+    """
+    CREATE TABLE pack_changes (
+        pack_id          TEXT PRIMARY KEY REFERENCES packs(id) ON DELETE CASCADE,
+        version          INTEGER NOT NULL,
+        previous_version INTEGER,
+        added            TEXT NOT NULL,
+        changed          TEXT NOT NULL,
+        removed          TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,7 +9,8 @@ Invariants (python-tuf's trusted_metadata_set is the model):
 - A key trusted by hand may sign ids outside every listed key's scope, never inside one.
 - Once a pack id is in the vault, only the key that signed it, or a listed key whose
   scope covers the id, may update it; and only to a strictly higher version. Floors live
-  in the vault and never go down.
+  in the vault and never go down; a pack removed by the learner may come back at the
+  version it had (or newer), never older.
 - A key the list marks as sample has a public secret half (it is in Satchel's source
   history for good), so its signature proves nothing: a pack signed with it is accepted
   only if the SHA-256 of its manifest bytes is pinned in `roots/starter-pins.json`, which
@@ -384,6 +385,10 @@ class TrustStore:
             return None
         return Grant(PublicKey.from_text(row[0]), row[1], "manual", None)
 
+    def _installed(self, pack_id: str) -> bool:
+        with self.vault.lock:
+            return self.vault.conn.execute("SELECT 1 FROM packs WHERE id = ?", (pack_id,)).fetchone() is not None
+
     def check(self, pack_id: str, version: int, grant: Grant) -> None:
         check_grant(pack_id, grant, self.now(), self.current_list())
         with self.vault.lock:
@@ -393,7 +398,9 @@ class TrustStore:
         if row is None:
             return
         floor, bound = row
-        if version <= floor:
+        # After a pack was removed (app.remove) its floor stays: the very version the
+        # learner had may come back, an older one may not.
+        if version < floor or (version == floor and self._installed(pack_id)):
             raise OlderVersion(
                 f"This pack is version {version}, but version {floor} is already known; "
                 "older or equal versions are refused."

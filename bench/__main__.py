@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ GROUPS = {
     "material": "bench.bench_material",
     "ui": "bench.bench_ui",
     "usb": "bench.bench_usb",
+    "library": "bench.bench_library",
 }
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from app import changes, mediastore, textindex
 from app import markdown as md
-from app import mediastore, textindex
 from app.errors import SatchelError
 from app.progress import forget_missing_pages
 from app.quiz import is_quiz_path
@@ -253,6 +253,7 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
         with vault.transaction() as conn:
             row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
             previous = row[0] if row else None
+            before = changes.snapshot(conn, m.id)  # for "What's new" (app.changes)
             old_pages = [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))]
             for page_id in old_pages:
                 conn.execute("DELETE FROM page_search WHERE rowid = ?", (page_id,))
@@ -351,6 +352,7 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
             if pack.grant.source != "sample":   # pinned starter packs never raise a floor
                 raise_floor(conn, m.id, m.version, m.signer)
             forget_missing_pages(conn, m.id)
+            changes.record(conn, m.id, m.version, previous, before, {e.path: e.sha256 for e in m.files})
             _check_cancel(cancel)
     finally:
         worker.stop.set()

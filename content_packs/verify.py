@@ -399,7 +399,8 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
     key_id_hex = int.from_bytes(sig.key_id, "little").to_bytes(8, "big").hex().upper()
     grant = policy.grant_for(key_id_hex)
     if grant is None:
-        raise UntrustedSigner(f"This pack was signed by a key you do not trust (key id {key_id_hex}).")
+        raise UntrustedSigner(f"This pack was signed by a key you do not trust (key id {key_id_hex}).",
+                              unknown_key=key_id_hex)
     try:
         minisign.verify(grant.key, manifest_bytes, sig)
     except MinisignError:

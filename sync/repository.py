@@ -80,6 +80,14 @@ def is_pack_name(name: str) -> bool:
     return bool(PACK_NAME_RE.fullmatch(name))
 
 
+def pack_names(source: RepoSource, names: list[str]) -> list[str]:
+    """The pack files among a source's names: `<16 hex>.bin` in the repository format;
+    every name of a source of hand-copied pack files (sync.loose), which lists only those."""
+    if getattr(source, "loose", False):
+        return list(names)
+    return [n for n in names if is_pack_name(n)]
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     file: str
@@ -197,6 +205,7 @@ UNSIGNED = "unsigned"      # no signature (an export without --key)
 FORGED = "forged"          # the signature does not match the index
 INVALID = "invalid"        # unreadable, malformed, ambiguous
 MISSING = "missing"        # no index at all
+LOOSE = "loose"            # pack files copied by hand (sync.loose): no index to expect
 INDEX_FAILURES = frozenset({FORGED, INVALID, MISSING})
 
 _SENTENCES = {
@@ -206,6 +215,7 @@ _SENTENCES = {
     FORGED: "The index's signature does not match it; it may have been tampered with.",
     INVALID: "The index is damaged or unreadable.",
     MISSING: "The stick has no index.",
+    LOOSE: "These pack files have no index; each one is checked on its own signature.",
 }
 
 
@@ -243,6 +253,8 @@ def _find(names: list[str], wanted: str) -> list[str]:
 
 def read_index(source: RepoSource, policy: TrustPolicy | None, names: list[str] | None = None) -> IndexReport:
     """Read and judge the index. Never raises for bad content: it reports it."""
+    if getattr(source, "loose", False):
+        return IndexReport(LOOSE)
     names = names if names is not None else source.names()
     found, sig_found = _find(names, INDEX_NAME), _find(names, INDEX_SIG_NAME)
     if not found:

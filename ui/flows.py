@@ -87,20 +87,23 @@ def load_prefs(ctx: OpContext, look: tuple[str, int, bool]) -> Prefs:
         from app.library import list_packs
 
         if not list_packs(ctx.vault):
-            import_starter(ctx)
+            import_starter(ctx, look[0])
     return prefs
 
 
-def import_starter(ctx: OpContext) -> int:
-    """Import the starter packs (labelled Sample) with progress; cancel skips the rest."""
+def import_starter(ctx: OpContext, ui_language: str | None = None) -> int:
+    """Import the starter packs (labelled Sample) with progress; cancel skips the rest.
+    With `ui_language`, only the editions in that language and in English (the first run);
+    without, every edition."""
     from content_packs.errors import ImportCancelled
     from content_packs.importer import import_pack
-    from content_packs.starter import starter_packs
+    from content_packs.starter_set import languages_for_ui, starter_source
 
-    sources = starter_packs()
-    n = max(len(sources), 1)
+    source = starter_source(None if ui_language is None else languages_for_ui(ui_language))
+    names = source.names()
+    n = max(len(names), 1)
     imported = 0
-    for i, source in enumerate(sources):
+    for i, name in enumerate(names):
         if ctx.cancel.is_set():
             break  # "Skip the sample library": keep what is in, show the library
 
@@ -108,7 +111,8 @@ def import_starter(ctx: OpContext) -> int:
             ctx.progress(i * 1000 + (1000 * done // total if total else 0), n * 1000)
 
         try:
-            import_pack(ctx.vault, source, progress=progress, cancel=ctx.cancel)
+            with source.open(name) as f:
+                import_pack(ctx.vault, f, progress=progress, cancel=ctx.cancel)
             imported += 1
         except ImportCancelled:
             break

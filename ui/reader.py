@@ -73,6 +73,7 @@ def _outline(vault: Any, pack_id: str) -> tuple[Any, list[Any], set[str], tuple[
 class ReaderView(QWidget):
     back = Signal()
     changed = Signal()  # progress, bookmarks or position changed: the library refreshes
+    gone = Signal(str)  # the pack asked for is not in the library (removed meanwhile)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -211,9 +212,12 @@ class ReaderView(QWidget):
     def _outline_ready(self, pack_id: str, result: Any, path: str | None, fragment: str) -> None:
         pack, chapters, done, position = result
         if pack is None:
+            self.gone.emit(pack_id)
             return
         self.pack_id = pack_id
         self.pages = [p.path for c in chapters for p in c.pages]
+        if path is not None and path not in self.pages:
+            path = None  # a page the new version no longer has: where one left off, or the start
         self.outline.clear()
         # The contents read in the pack's direction, whatever the interface's.
         from app.library import direction
@@ -480,6 +484,26 @@ class ReaderView(QWidget):
         self._note_timer.stop()
         self._scroll_timer.stop()
         self._run_writes(self.final_writes())
+
+    def reload(self) -> None:
+        """Read the open pack again (another Satchel changed the library): its outline,
+        and the page shown if it is still there."""
+        if self.pack_id is not None:
+            pack_id, path = self.pack_id, self.path
+            self.flush()
+            self.pages = []
+            self.open(pack_id, path)
+
+    def close_pack(self) -> None:
+        """The open pack was removed: forget it, and what was still unsaved on it."""
+        self._note_dirty = False
+        self.teardown()
+        if self.quiz is not None:
+            self.content.removeWidget(self.quiz)
+            self.quiz.deleteLater()
+            self.quiz = None
+        self.pack_id, self.path, self.pages = None, None, []
+        self._enable(False)
 
     def teardown(self) -> None:
         """Forget every piece of content this view shows (lock, panic)."""

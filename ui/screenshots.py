@@ -86,7 +86,7 @@ def prepare_home(folder: Path, lang: str) -> Any:
     home = Home(folder)
     with Vault.create(home, PASSPHRASE, iter_time_ms=5) as vault:
         vault.set_setting("ui.language", lang)
-        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None))
+        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None), lang)
     return home
 
 
@@ -204,6 +204,9 @@ def run(out: Path) -> list[Path]:
                 if lang == "ar"
                 else "org.satchel.starter.satchel-guide.en"
             )
+            from ui.screenshots_library import library_scenes
+
+            written += library_scenes(w, out, lang, shoot, wait_until)
             w.view.open(guide, "pages/03-panic-wipe.md")
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")

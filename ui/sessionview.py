@@ -65,6 +65,16 @@ class SessionView(QWidget):
         self.search.open_requested.connect(self.open)
         self.reader.back.connect(self.show_library)
         self.reader.changed.connect(self._reader_changed)
+        self.reader.gone.connect(self._pack_gone)
+        actions = self.library.actions
+        actions.open_requested.connect(self.open)
+        actions.imported.connect(self._packs_imported)
+        actions.removed.connect(self._pack_removed)
+        from ui.changewatch import ChangeWatcher
+
+        # Another Satchel (say `satchel import`) changed the vault: show it as it is now.
+        self.watcher = ChangeWatcher(session, self)
+        self.watcher.changed.connect(self.reload)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
@@ -108,6 +118,31 @@ class SessionView(QWidget):
     def _reader_changed(self) -> None:
         self._library_stale = True
 
+    def _packs_imported(self, pack_ids: list[str]) -> None:
+        self.library.refresh()
+        if self.reader.pack_id in pack_ids:
+            self.reader.reload()
+
+    def _pack_removed(self, pack_id: str) -> None:
+        if self.reader.pack_id == pack_id:
+            self.reader.close_pack()
+            self.stack.setCurrentWidget(self.library)
+
+    def _pack_gone(self, _pack_id: str) -> None:
+        self.reader.close_pack()
+        self.stack.setCurrentWidget(self.library)
+        self.library.say(tr("The pack you were reading is no longer in your library."))
+        self.library.refresh()
+        self.library.tree.setFocus()
+
+    def reload(self) -> None:
+        """The vault changed under the app: read again what is shown."""
+        self.library.refresh()
+        if self.reader.pack_id is not None:
+            self.reader.reload()
+        if self.stack.currentWidget() is self.search and self.search_box.text().strip():
+            self.search.set_query(self.search_box.text())
+
     def state(self) -> dict[str, Any]:
         """What to reopen after the view is rebuilt (a language change)."""
         current = self.stack.currentWidget()
@@ -123,6 +158,7 @@ class SessionView(QWidget):
         return self.reader.final_writes()
 
     def teardown(self) -> None:
+        self.watcher.stop()
         self.search_box.blockSignals(True)
         self.search_box.clear()
         self.library.teardown()

@@ -273,7 +273,8 @@ class MainWindow(QMainWindow):
             progress = screen.set_progress
         else:
             progress = None
-        op = session.op(import_starter)
+        language = i18n.language()
+        op = session.op(lambda ctx: import_starter(ctx, language))
         if progress is not None:
             op.on_progress(progress)
 
@@ -501,7 +502,8 @@ class MainWindow(QMainWindow):
         from ui.usb_dialog import UsbDialog
 
         if self._usb_dialog is None or not self._usb_dialog.isVisible():
-            dialog = UsbDialog(self.session.vault, self)
+            dialog = UsbDialog(self.session.vault, self, session=self.session)
+            dialog.imported.connect(self._usb_imported)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.destroyed.connect(lambda *_: setattr(self, "_usb_dialog", None))
             if self.usb_watcher is not None:
@@ -519,6 +521,10 @@ class MainWindow(QMainWindow):
             refresh = getattr(self.view.library, "refresh", None)
             if callable(refresh):
                 refresh()
+
+    def _usb_imported(self, report: Any) -> None:
+        if self.view is not None:
+            self.view.library.actions.show_report(report)   # "What's new"
 
     def _stick_inserted(self, path: str) -> None:
         if self.session is not None:

@@ -190,11 +190,13 @@ def read_small(path: Path, what: str) -> str:
 
 
 def read_public_key(path: Path) -> PublicKey:
-    from crypto.minisign import MinisignError, PublicKey
+    """A public key file given on the command line: the same check as the app's "Trust a
+    trainer's key..." (app.trustkey), which refuses a secret key without reading it."""
+    from app.trustkey import KeyFileRefused, read_public_key_file
 
     try:
-        return PublicKey.from_text(read_small(path, "public key"))
-    except MinisignError as exc:
+        return read_public_key_file(path)
+    except KeyFileRefused as exc:
         raise SatchelError(f"{path}: {exc}") from None
 
 

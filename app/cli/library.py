@@ -1,4 +1,4 @@
-"""`satchel list | import | search`: the library in the vault."""
+"""`satchel list | import | remove | search`: the library in the vault."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from app.cli.io import (
     EXPIRED_LIST,
+    confirm,
     err,
     open_vault,
     out,
@@ -71,6 +72,32 @@ def _warn_if_list_expired(vault: object) -> None:
         err(EXPIRED_LIST.format(day=day))
 
 
+def removal_question(s: Any) -> str:
+    """What `satchel remove` asks (the app's confirmation says the same)."""
+    traces = (f"{s.completed} page(s) marked done, {s.answers} quiz answer(s), {s.notes} note(s) "
+              f"and {s.bookmarks} bookmark(s)")
+    return (f"Remove \u201c{plain(s.title)}\u201d ({s.pack_id}, version {s.version}) from this library? "
+            f"Your progress, notes, ticks and bookmarks in it go too ({traces}). "
+            f"Satchel keeps a note of version {s.version}, so an older copy cannot come back unnoticed; "
+            "this version or a newer one can be imported again. [y/N]")
+
+
+def cmd_remove(args: argparse.Namespace, home: Home) -> int:
+    from app.remove import NoSuchPack, removal_summary, remove_pack
+
+    with open_vault(home) as vault:
+        summary = removal_summary(vault, args.pack_id)
+        if summary is None:
+            raise NoSuchPack(f"There is no pack {plain(args.pack_id, 200)} in the library; "
+                             "'satchel list' shows the packs it holds.")
+        if not args.yes and not confirm(removal_question(summary)):
+            out("Nothing was removed.")
+            return 1
+        removed = remove_pack(vault, args.pack_id)
+    out(f"Removed {removed.pack_id} version {removed.version}, with your progress, notes and bookmarks in it.")
+    return 0
+
+
 def cmd_search(args: argparse.Namespace, home: Home) -> int:
     from app.search import search
 
@@ -99,6 +126,11 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("import", help="verify and import packs into the vault")
     p.add_argument("path", metavar="FILE_OR_FOLDER")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("remove", help="remove one pack, with your progress, notes and bookmarks in it")
+    p.add_argument("pack_id", metavar="PACK_ID")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("search", help="search the library")
     p.add_argument("query", nargs="?", metavar="QUERY",

@@ -96,8 +96,11 @@ def test_usb_list_on_a_stick_holding_a_directory_bomb_stays_small(cli, tmp_path:
     sparse_bomb(stick / "0123456789abcdef.bin")
     assert cli("init", "--iter-time", "5", stdin="pw\n").code == 0
     # Run the real command in a fresh interpreter that reports its own peak memory.
-    probe = ("import resource, sys\nfrom app.cli import main\ncode = main(sys.argv[1:])\n"
-             "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    # VmHWM, not getrusage: Linux carries ru_maxrss across exec, so the child would report
+    # the (large) pytest process it was forked from.
+    probe = ("import sys\nfrom app.cli import main\ncode = main(sys.argv[1:])\n"
+             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+             "print('MAXRSS', hwm, file=sys.stderr)\n"
              "sys.exit(code)\n")
     env = dict(os.environ, SATCHEL_HOME=str(tmp_path / "home"))
     proc = subprocess.run([sys.executable, "-c", probe, "usb", "list", str(stick)], input="pw\n",

@@ -67,7 +67,8 @@ def test_choosing_files_in_the_app_leaves_nothing_behind(tmp_path: Path, test_pa
     assert proc.returncode == 0, output.decode(errors="replace")[-3000:]
     files = files_under(root)
     vault = {"home/.local/share/Satchel/key", "home/.local/share/Satchel/data",
-             "home/.local/share/Satchel/data-wal", "home/.local/share/Satchel/data-shm"}
+             "home/.local/share/Satchel/data-wal", "home/.local/share/Satchel/data-shm",
+             "home/.local/share/Satchel/.satchel-home"}  # the empty mark of Satchel's own folder
     assert set(files) <= vault, files
     assert not (root / "home" / ".local" / "share" / "recently-used.xbel").exists()
     assert not (root / "home" / ".config" / "QtProject.conf").exists()

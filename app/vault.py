@@ -315,9 +315,23 @@ class Vault:
 
     # -- passphrases -----------------------------------------------------------------
 
-    def change_passphrase(self, new_passphrase: str) -> None:
-        """Re-wrap the data key under a new passphrase; only the key file changes."""
+    def check_passphrase(self, passphrase: str) -> bool:
+        """Does `passphrase` open this vault's own key slot (not the duress one)?"""
+        if not passphrase:
+            return False
+        keyfile = _read_keyfile(self.home)
+        opened = keyfile.open_slot(keyfile.derive(passphrase))
+        return opened is not None and opened[0] == self._slot and opened[1] == ROLE_VAULT
+
+    def change_passphrase(self, new_passphrase: str, current: str | None = None) -> None:
+        """Re-wrap the data key under a new passphrase; only the key file changes.
+
+        With `current`, first check that it is the passphrase this vault was opened
+        with (the desktop app asks for it: an unlocked laptop left alone must not be
+        enough to change it); a wrong one changes nothing."""
         _check_passphrase(new_passphrase)
+        if current is not None and not self.check_passphrase(current):
+            raise WrongPassphrase("The current passphrase is not right; nothing was changed.")
         keyfile = _read_keyfile(self.home)
         derived = keyfile.derive(new_passphrase)
         hit = keyfile.open_slot(derived)

@@ -98,6 +98,8 @@ def test_passphrase_change(make_window: Any, home_path: Path, qtbot: Any) -> Non
     assert not ok.isEnabled()
     p.field1.setText("a brand new passphrase for me")
     p.field2.setText("a brand new passphrase for me")
+    assert not ok.isEnabled()  # the current passphrase first
+    p.current.setText(PASSPHRASE)
     assert ok.isEnabled()
     ok.click()
     wait_idle(qtbot, w)

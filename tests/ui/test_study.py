@@ -1,11 +1,13 @@
-"""Study details: quiz feedback in high contrast, Change passphrase asks for the current
-one and shows the meter, the Caps Lock warning (key events everywhere; X11's keyboard state on a real X server),
+"""Study details: page x of y, the notes and bookmarks overview, About with every
+component's licence, Change passphrase asks for the current one and shows the meter,
+the Caps Lock warning (key events everywhere; X11's keyboard state on a real X server),
 and a strength estimate that is honest in any script."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,9 +17,12 @@ import pytest
 from pixels import at, grab, text_contrast
 from uihelp import PASSPHRASE, open_page, unlock, wait_idle
 
+from app import about
 from ui import capslock, i18n, theme
+from ui.about import AboutDialog, components
 from ui.contrast import TEXT_MIN, UI_MIN, ratio
 from ui.meter import StrengthMeter
+from ui.notes_overview import NotesOverview
 from ui.passdialog import PassphraseDialog
 from ui.qt import QApplication, QDialogButtonBox, QEvent, QKeyEvent, QMessageBox, QPalette, QRect, Qt
 from ui.strength import estimate
@@ -35,6 +40,51 @@ def visible(kind: type) -> Any:
 
 
 # -- reading ------------------------------------------------------------------------------
+
+
+def test_page_x_of_y(unlocked: Any, qtbot: Any) -> None:
+    r = open_page(qtbot, unlocked, "org.test.course", "pages/intro.md")
+    assert r.page_number.text() == "Page 1 of 4" and r.page_number.isVisible()
+    r = open_page(qtbot, unlocked, "org.test.course", "pages/check.quiz.md")
+    assert r.page_number.text() == "Page 4 of 4"
+    r = open_page(qtbot, unlocked, "org.test.ar", "pages/second.md")
+    assert r.page_number.text() == "Page 2 of 2"
+    unlocked.lock()
+    assert r.page_number.text() == ""  # nothing of the pack stays on screen
+
+
+def test_notes_and_bookmarks_overview_jumps_to_the_page(unlocked: Any, qtbot: Any) -> None:
+    w = unlocked
+    r = open_page(qtbot, w, "org.test.course", "pages/long.md")
+    r.bookmark.click()
+    r = open_page(qtbot, w, "org.test.course", "pages/broken.md")
+    r.note_toggle.click()
+    r.note.setPlainText("Remember <b>this</b>\nand that")  # typed just now: not saved yet
+    w.menus.actions["overview"].trigger()
+    qtbot.waitUntil(lambda: visible(NotesOverview) is not None)
+    d = visible(NotesOverview)
+    qtbot.waitUntil(lambda: d.list.topLevelItemCount() == 2, timeout=10000)
+    rows = [d.list.topLevelItem(i) for i in range(2)]
+    assert [x.data(0, Qt.ItemDataRole.AccessibleTextRole) for x in rows] == ["A long page", "Broken page"]
+    assert rows[0].text(1) == "✓ Bookmarked" and rows[0].text(2) == ""
+    assert rows[1].text(1) == "" and rows[1].text(2) == "Remember <b>this</b> and that"  # plain text
+    assert d.status.text() == "Pages with a note or a bookmark: 2"
+    d.list.setCurrentItem(rows[0])
+    d.open_button.click()
+    qtbot.waitUntil(lambda: r.path == "pages/long.md")
+    assert visible(NotesOverview) is None
+    # A pack with nothing noted says so; locking closes the overview.
+    open_page(qtbot, w, "org.test.ar", "pages/first.md")
+    w.menus.actions["overview"].trigger()
+    d = visible(NotesOverview)
+    qtbot.waitUntil(lambda: d.status.text() == "No notes or bookmarks in this pack yet.")
+    w.lock()
+    assert visible(NotesOverview) is None
+
+
+def test_overview_only_while_reading(unlocked: Any) -> None:
+    unlocked.menus.refresh()
+    assert not unlocked.menus.actions["overview"].isEnabled()
 
 
 def inner(widget: Any, margin: int = 5) -> QRect:
@@ -63,6 +113,61 @@ def test_reader_toggles_and_quiz_feedback_in_high_contrast(unlocked: Any, qtbot:
     assert wrong != right and q1.feedback.text()[0] == "✗" and q2.feedback.text()[0] == "✓"
     theme.apply(100, False)  # the colours follow the theme
     assert ratio(q1.feedback.palette().color(R.WindowText), QApplication.palette().color(R.Window)) >= TEXT_MIN
+
+
+# -- About --------------------------------------------------------------------------------
+
+
+def runtime_requirements() -> list[str]:
+    text = (ROOT / "requirements.in").read_text(encoding="utf-8")
+    part = text.split("# Runtime", 1)[1].split("# Tests", 1)[0]
+    lines = [line.strip() for line in part.splitlines()]
+    return [re.split(r"[=<>~ ]", line)[0] for line in lines if line and not line.startswith("#")]
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_pyproject_runtime_dependencies_follow_requirements_in() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert sorted(map(canonical, project["dependencies"])) == sorted(map(canonical, runtime_requirements()))
+
+
+def test_about_lists_version_and_every_licence(unlocked: Any, qtbot: Any) -> None:
+    d = unlocked.menus.open_dialog("about")
+    assert isinstance(d, AboutDialog)
+    assert d.title.text() == f"Satchel {about.version()}" and about.version() != "unknown"
+    assert "GPL-3.0-or-later" in d.summary.text()
+    items = [d.parts.topLevelItem(i) for i in range(d.parts.topLevelItemCount())]
+    marks = "\u2066\u2069"
+    rows = {
+        x.data(0, Qt.ItemDataRole.AccessibleTextRole): (x.text(1).strip(marks), x.text(2).strip(marks)) for x in items
+    }
+    assert rows["Satchel"][1] == "GPL-3.0-or-later"
+    assert "LGPL" in rows["Qt"][1] and rows["Qt"][0].startswith("6.")
+    assert "BSD" in rows["SQLCipher"][1] and re.match(r"\d+\.\d+", rows["SQLCipher"][0])
+    assert rows["Noto fonts"][1] == "OFL-1.1"
+    pins = dict(re.findall(r"^([A-Za-z0-9._-]+)==([^ \\\n]+)", (ROOT / "requirements.lock").read_text(), re.M))
+    pins = {canonical(k): v for k, v in pins.items()}
+    listed = {canonical(k): v for k, v in rows.items()}
+    for req in runtime_requirements():
+        assert canonical(req) in listed, f"About does not list {req}"
+        assert listed[canonical(req)][0] == pins[canonical(req)], req  # the version the lock installs
+        assert listed[canonical(req)][1] not in ("", about.UNKNOWN_LICENCE), req
+    assert not any(canonical(n) in listed for n in ("pytest", "mypy", "ruff", "hypothesis", "pyinstaller"))
+    assert len(components()) == d.parts.topLevelItemCount()
+
+
+def test_environment_markers() -> None:
+    env = {"python_version": "3.11", "python_full_version": "3.11.9", "platform_python_implementation": "CPython",
+           "implementation_name": "cpython", "sys_platform": "linux", "extra": ""}
+    assert about.marker_applies("python_full_version < '3.11'", env) is False
+    assert about.marker_applies("platform_python_implementation != 'PyPy'", env) is True
+    assert about.marker_applies('extra == "ssh"', env) is False
+    assert about.marker_applies("sys_platform == 'win32' or python_version >= '3.10'", env) is True
 
 
 # -- passphrases --------------------------------------------------------------------------

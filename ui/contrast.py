@@ -143,7 +143,9 @@ def recolour_links(doc: QTextDocument, colour: QColor) -> int:
         it = block.begin()
         while not it.atEnd():
             frag = it.fragment()
-            if frag.isValid() and frag.charFormat().isAnchor():
+            fmt_in = frag.charFormat() if frag.isValid() else None
+            # Links only: a heading's anchor name (<h2 id=...>) is an anchor without href.
+            if fmt_in is not None and fmt_in.isAnchor() and fmt_in.anchorHref():
                 cursor = QTextCursor(doc)
                 cursor.setPosition(frag.position())
                 cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)

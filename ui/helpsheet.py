@@ -35,8 +35,10 @@ class ShortcutSheet(FitOnShow, ReadingOrderTabs, QDialog):
             top.setFont(0, font)
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.table.addTopLevelItem(top)
-            for action, keys in items:
-                item = QTreeWidgetItem([action, f"\u2066{keys}\u2069"])
+            for action, keys, literal in items:
+                # Key names read left to right, even in Arabic; a sentence such as
+                # "Alt + underlined letter" reads in its own language's direction.
+                item = QTreeWidgetItem([action, f"\u2066{keys}\u2069" if literal else f"\u2068{keys}\u2069"])
                 item.setData(1, Qt.ItemDataRole.AccessibleTextRole, keys)
                 top.addChild(item)
         self.table.expandAll()

@@ -100,11 +100,16 @@ def tip(name: str, text: str | None = None) -> str:
     return tr("{action} ({keys})", action=action, keys=_ltr(keys)) if keys else action
 
 
-def rows() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The sheet's content: (group, [(action, keys)]) in the interface language."""
+def rows() -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The sheet's content: (group, [(action, keys, keys are key names?)]) in the
+    interface language (False: a translated sentence such as "Alt + underlined letter")."""
     out = []
     for group in GROUPS:
-        items = [(tr(s.label), keys_text(s.name)) for s in SHORTCUTS if s.group == group and keys_text(s.name)]
+        items = [
+            (tr(s.label), keys_text(s.name), s.keys_label is None)
+            for s in SHORTCUTS
+            if s.group == group and keys_text(s.name)
+        ]
         out.append((tr(group), items))
     return out
 

@@ -194,7 +194,10 @@ def test_focus_ring_is_thick_and_stands_out(panel: dict[str, Any], qtbot: Any, k
 def test_links_recoloured_when_the_theme_changes(qtbot: Any) -> None:
     browser = QTextBrowser()
     qtbot.addWidget(browser)
-    browser.setHtml('<p>Read <a href="satchel-page:x">this linked page of the guide</a> now.</p>')
+    browser.setHtml(
+        '<h2><a name="part"></a>Part</h2><h3 id="more">More</h3>'
+        '<p>Read <a href="satchel-page:x">this linked page of the guide</a> now.</p>'
+    )
     browser.resize(500, 120)
     browser.show()
     theme.apply(100, True)  # after the page was laid out: before, links stayed dark blue
@@ -204,6 +207,16 @@ def test_links_recoloured_when_the_theme_changes(qtbot: Any) -> None:
     counts = histogram(grab(browser.viewport()))
     assert counts[link.rgb() & 0xFFFFFF] >= 20, "the link is not drawn in the palette's link colour"
     assert counts[QColor(0, 0, 255).rgb() & 0xFFFFFF] == 0
+    # A heading's anchor name is not a link: it keeps the text colour.
+    block = browser.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if not fmt.anchorHref():
+                assert fmt.foreground().color() != link, it.fragment().text()
+            it += 1
+        block = block.next()
 
 
 @pytest.mark.parametrize("scale", [100, 150, 200])

@@ -142,6 +142,21 @@ def run(out: Path) -> list[Path]:
                 theme.apply(200, True)
                 written.append(shoot(w, out, f"{lang}-library-200-contrast.png"))
                 theme.apply(100, False)
+            # The keyboard: the shortcuts sheet, and the focus ring in high contrast.
+            sheet = w.menus.open_dialog("help")
+            wait_until(sheet.isVisible)
+            sheet.activateWindow()
+            sheet.table.setFocus()
+            sheet.table.setCurrentItem(sheet.table.topLevelItem(0).child(0))
+            written.append(shoot(sheet, out, f"{lang}-shortcuts.png"))
+            sheet.close()
+            theme.apply(100, True)
+            w.activateWindow()
+            w.view.library.tree.setFocus()
+            tree = w.view.library.tree
+            tree.setCurrentItem(tree.topLevelItem(0).child(0).child(0))
+            written.append(shoot(w, out, f"{lang}-library-contrast.png"))
+            theme.apply(100, False)
             guide = (
                 "org.satchel.starter.satchel-guide.ar"
                 if lang == "ar"
@@ -151,10 +166,20 @@ def run(out: Path) -> list[Path]:
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")
             written.append(shoot(w, out, f"{lang}-reader.png"))
+            theme.apply(100, True)  # a bookmarked page, the focus on Next
+            reader.bookmark.setChecked(True)
+            w.activateWindow()
+            reader.next_button.setFocus()
+            written.append(shoot(w, out, f"{lang}-reader-contrast.png"))
+            reader.bookmark.setChecked(False)
+            theme.apply(100, False)
             w.view.open("org.satchel.starter.laptop-security.en", "pages/04-check-storage.quiz.md")
             wait_until(lambda: reader.quiz is not None)
             reader.quiz.questions[0].buttons[0].click()
             written.append(shoot(w, out, f"{lang}-quiz.png"))
+            theme.apply(100, True)
+            written.append(shoot(w, out, f"{lang}-quiz-contrast.png"))
+            theme.apply(100, False)
             w.view.search_box.setText("المسح" if lang == "ar" else "passphrase")
             search = w.view.search
             wait_until(lambda: search.results.count() > 0 or search.status.text() != "")
@@ -163,6 +188,15 @@ def run(out: Path) -> list[Path]:
             dialog = w.open_settings()
             wait_until(lambda: dialog is not None and dialog.isVisible())
             written.append(shoot(dialog, out, f"{lang}-settings.png"))
+            theme.apply(100, True)
+            dialog.contrast.setFocus()
+            written.append(shoot(dialog, out, f"{lang}-settings-contrast.png"))
+            theme.apply(100, False)
+            dialog.close()
+            about = w.menus.open_dialog("about")
+            wait_until(about.isVisible)
+            written.append(shoot(about, out, f"{lang}-about.png"))
+            about.close()
             w.lock()
             w.close()
             w.shutdown()

@@ -231,3 +231,32 @@ def test_headings_grow_with_the_text_size(unlocked: Any, qtbot: Any, scale: int)
         assert h.font().pointSizeF() >= body * 1.2, (h.text(), h.font().pointSizeF(), body)
     made_now = heading("New", level=1)
     assert made_now.font().pointSizeF() == pytest.approx(body * 1.6)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_panels_keep_all_four_borders(unlocked: Any, qtbot: Any, lang: str) -> None:
+    """Right to left, the library's panels lost their right border."""
+    from uihelp import wait_idle
+
+    from ui import i18n
+
+    w = unlocked
+    if lang != "en":
+        i18n.set_language(lang)
+        w._retranslate()
+        w._show_session()
+        wait_idle(qtbot, w)
+    lib = w.view.library
+    QApplication.processEvents()
+    window = QApplication.palette().color(R.Window)
+    for panel in (lib.tree, lib.marks):
+        image = grab(panel)
+        width, height = image.width(), image.height()
+        edges = {
+            "left": at(image, 0, height // 2),
+            "right": at(image, width - 1, height // 2),
+            "top": at(image, width // 2, 0),
+            "bottom": at(image, width // 2, height - 1),
+        }
+        for side, c in edges.items():
+            assert ratio(c, window) >= UI_MIN, (panel.accessibleName(), side, c.name())

@@ -332,3 +332,43 @@ def test_mnemonics_are_unique_on_each_screen(unlocked: Any, qtbot: Any, lang: st
         assert len(letters) == len(set(letters)), (lang, screen, keys)
         assert len(keys) >= (8 if screen == "library" else 12), (lang, screen, keys)
     assert w.wipe_button.text().count("&") == 0
+
+
+def test_search_tab_order(unlocked: Any, qtbot: Any) -> None:
+    w = unlocked
+    active(qtbot, w)
+    v = w.view
+    v.search_box.setText("safety")
+    qtbot.waitUntil(lambda: v.search.results.count() > 0, timeout=10000)
+    order = walk(qtbot, v.search_box)
+    assert order == [v.search_box, v.settings_button, v.search.results, w.usb_button, w.lock_button, v.home_button]
+
+
+def test_every_dialog_is_walked_in_reading_order(unlocked: Any, qtbot: Any) -> None:
+    from ui import taborder
+    from ui.browser import ExternalLinkDialog
+
+    w = unlocked
+    open_page(qtbot, w, "org.test.course", "pages/intro.md")
+    dialogs = [
+        w.menus.open_dialog("help"),
+        w.menus.open_dialog("about"),
+        w.open_usb(),
+        ExternalLinkDialog("https://example.org/", lambda _t: None, w),
+    ]
+    w.menus.actions["overview"].trigger()
+    from ui.notes_overview import NotesOverview
+
+    dialogs.append(next(d for d in open_dialogs() if isinstance(d, NotesOverview)))
+    for d in dialogs:
+        d.show()
+        active(qtbot, d)
+        expected = taborder.stops(d)
+        assert expected, type(d).__name__
+        seen = walk(qtbot, expected[0])
+        if isinstance(d, taborder.ReadingOrderTabs):
+            assert seen == expected, (type(d).__name__, [name(x) for x in seen])
+        else:  # Qt's own chain: every control reached once, none missing
+            assert sorted(map(id, seen)) == sorted(map(id, expected)), (type(d).__name__, [name(x) for x in seen])
+        assert w.wipe_button not in seen
+        d.close()

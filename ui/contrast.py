@@ -15,6 +15,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from ui.qt import QColor, QPalette, QTextCharFormat, QTextCursor, QTextDocument
@@ -87,17 +88,32 @@ def _pal(palette: QPalette, role: QPalette.ColorRole, group: QPalette.ColorGroup
     return palette.color(group, role)
 
 
+# The style asks for these colours hundreds of times per repaint: computed once per
+# combination of palette colours (plain RGB integers, so the cache holds no content).
+
+
+@functools.lru_cache(maxsize=64)
+def _focus_rgb(highlight: int, text: int, window: int, base: int, button: int) -> int:
+    bgs = [QColor.fromRgb(c) for c in (window, base, button)]
+    return readable([QColor.fromRgb(highlight)], bgs, UI_MIN, QColor.fromRgb(text)).rgb()
+
+
+@functools.lru_cache(maxsize=64)
+def _border_rgb(text: int, base: int, window: int, button: int) -> int:
+    return softened(QColor.fromRgb(text), [QColor.fromRgb(c) for c in (base, window, button)], UI_MIN).rgb()
+
+
 def focus_colour(palette: QPalette) -> QColor:
     """The focus ring: the selection colour if it stands out (3:1) from the window, the
     fields and the buttons; else the text colour."""
-    bgs = [_pal(palette, r) for r in (R.Window, R.Base, R.Button)]
-    return readable([_pal(palette, R.Highlight)], bgs, UI_MIN, _pal(palette, R.WindowText))
+    roles = (R.Highlight, R.WindowText, R.Window, R.Base, R.Button)
+    return QColor.fromRgb(_focus_rgb(*(_pal(palette, r).rgb() for r in roles)))
 
 
 def border_colour(palette: QPalette, group: QPalette.ColorGroup = G.Active) -> QColor:
     """Borders of fields, buttons, check boxes and frames: 3:1 against window, fields and buttons."""
-    bgs = [_pal(palette, r, group) for r in (R.Base, R.Window, R.Button)]
-    return softened(_pal(palette, R.Text, group), bgs, UI_MIN)
+    roles = (R.Text, R.Base, R.Window, R.Button)
+    return QColor.fromRgb(_border_rgb(*(_pal(palette, r, group).rgb() for r in roles)))
 
 
 def on_colours(palette: QPalette) -> tuple[QColor, QColor]:

@@ -135,5 +135,7 @@ class MenuBar:
         self.build()
 
     def refresh(self) -> None:
+        if self.window.session is None:
+            self._dialogs.clear()  # locking closed and deleted them; keep no wrappers
         for name, action in self.actions.items():
             action.setEnabled(bool(self._enabled[name]()))

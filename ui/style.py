@@ -19,6 +19,7 @@ Guarantees (with the colours of ui/contrast.py, each measured against what it si
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ui.contrast import border_colour, focus_colour, mix, on_colours, ratio
@@ -55,6 +56,22 @@ S = QStyle.StateFlag
 R = QPalette.ColorRole
 
 
+_OWN_PRIMITIVES = frozenset(
+    {
+        PE.PE_FrameFocusRect,
+        PE.PE_IndicatorCheckBox,
+        PE.PE_IndicatorItemViewItemCheck,
+        PE.PE_IndicatorRadioButton,
+        PE.PE_PanelLineEdit,
+        PE.PE_FrameLineEdit,
+        PE.PE_Frame,
+        PE.PE_FrameGroupBox,
+        PE.PE_PanelButtonCommand,
+    }
+)
+_OWN_CONTROLS = frozenset({CE.CE_PushButtonLabel, CE.CE_PushButton, CE.CE_CheckBox, CE.CE_RadioButton})
+
+
 def _group(state: Any) -> QPalette.ColorGroup:
     return QPalette.ColorGroup.Active if state & S.State_Enabled else QPalette.ColorGroup.Disabled
 
@@ -71,10 +88,15 @@ def _frame(painter: QPainter, rect: QRect, colour: QColor, width: int) -> None:
     painter.fillRect(QRect(x + w - width, y, width, h), colour)
 
 
+@functools.lru_cache(maxsize=64)
+def _inner_rgb(focus: int, *choices: int) -> int:
+    return max(choices, key=lambda c: ratio(QColor.fromRgb(c), QColor.fromRgb(focus)))
+
+
 def inner_colour(palette: QPalette, focus: QColor) -> QColor:
     """The palette colour that contrasts most with the focus ring (its inner line)."""
-    choices = [palette.color(r) for r in (R.Window, R.Base, R.WindowText, R.Text)]
-    return max(choices, key=lambda c: ratio(c, focus))
+    choices = (palette.color(r).rgb() for r in (R.Window, R.Base, R.WindowText, R.Text))
+    return QColor.fromRgb(_inner_rgb(focus.rgb(), *choices))
 
 
 def draw_ring(painter: QPainter, rect: QRect, palette: QPalette) -> None:
@@ -127,6 +149,9 @@ class SatchelStyle(QProxyStyle):
     # -- primitives ------------------------------------------------------------------
 
     def drawPrimitive(self, element: Any, option: Any, painter: QPainter, widget: Any = None) -> None:  # noqa: N802
+        if element not in _OWN_PRIMITIVES:  # most calls (item panels, arrows): Fusion's own
+            super().drawPrimitive(element, option, painter, widget)
+            return
         if element == PE.PE_FrameFocusRect:
             if isinstance(widget, QAbstractButton):
                 return  # buttons and boxes get the ring around the whole widget (drawControl)
@@ -229,6 +254,9 @@ class SatchelStyle(QProxyStyle):
     # -- controls --------------------------------------------------------------------
 
     def drawControl(self, element: Any, option: Any, painter: QPainter, widget: Any = None) -> None:  # noqa: N802
+        if element not in _OWN_CONTROLS:  # list and tree items, headers, frames: Fusion's own
+            super().drawControl(element, option, painter, widget)
+            return
         if element == CE.CE_PushButtonLabel and option.state & S.State_On and self._checkable(widget):
             opt = QStyleOptionButton(option)
             opt.text = f"{CHECK} {option.text}"

@@ -10,6 +10,7 @@ is dropped, never left behind for a pack that is gone."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from app.vault import Vault
@@ -57,13 +58,14 @@ def is_completed(vault: Vault, pack_id: str, path: str) -> bool:
 
 
 def record_answer(vault: Vault, pack_id: str, path: str, question: int, answer: str, correct: bool) -> None:
+    """Keep a question's first answer: once the right answer has been shown, a second
+    answer would only copy it, so the score counts what the learner knew first."""
     with vault.transaction() as conn:
         if _gone(conn, pack_id):
             return
         conn.execute(
             "INSERT INTO quiz_answers (pack_id, page_path, question, answer, correct, answered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pack_id, page_path, question) DO UPDATE SET "
-            "answer = excluded.answer, correct = excluded.correct, answered_at = excluded.answered_at",
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pack_id, page_path, question) DO NOTHING",
             (pack_id, path, question, answer, int(correct), _now()),
         )
 
@@ -207,3 +209,25 @@ def ticks(vault: Vault, pack_id: str, path: str) -> dict[str, bool]:
         ).fetchall()
     return {item: bool(ticked) for item, ticked in rows}
 
+
+@dataclass(frozen=True)
+class Annotation:
+    """A page of one pack that the learner bookmarked or wrote a note on."""
+
+    path: str
+    title: str
+    bookmarked: bool
+    note: str
+
+
+def annotated_pages(vault: Vault, pack_id: str) -> list[Annotation]:
+    """The pages of `pack_id` with a bookmark or a note, in reading order."""
+    with vault.lock:
+        rows = vault.conn.execute(
+            "SELECT p.path, p.title, b.page_path IS NOT NULL, n.body FROM pages p "
+            "LEFT JOIN bookmarks b ON b.pack_id = p.pack_id AND b.page_path = p.path "
+            "LEFT JOIN notes n ON n.pack_id = p.pack_id AND n.page_path = p.path "
+            "WHERE p.pack_id = ? AND (b.page_path IS NOT NULL OR n.body IS NOT NULL) ORDER BY p.seq",
+            (pack_id,),
+        ).fetchall()
+    return [Annotation(path, title, bool(marked), body or "") for path, title, marked, body in rows]

@@ -312,11 +312,35 @@ class Vault:
 
     # -- passphrases (app.passphrases does the work) ---------------------------------
 
+    def check_passphrase(self, passphrase: str) -> bool:
+        """Does `passphrase` open this vault's own key slot (not the duress one)?"""
+        if not passphrase:
+            return False
+        record = keyfile.read(self.home).record
+        derived = record.derive(passphrase)
+        try:
+            opened = record.open_slot(derived)
+        finally:
+            for i in range(len(derived)):
+                derived[i] = 0
+        if opened is None:
+            return False
+        ok = opened.index == self._slot and opened.role == ROLE_VAULT
+        opened.wipe()
+        return ok
+
     def change_passphrase(self, new_passphrase: str,
-                          progress: Callable[[int, int], None] | None = None) -> None:
-        """A new passphrase and a new data key: the database is re-encrypted."""
+                          progress: Callable[[int, int], None] | None = None,
+                          current: str | None = None) -> None:
+        """A new passphrase and a new data key: the database is re-encrypted.
+
+        With `current`, first check that it is the passphrase this vault was opened
+        with (the desktop app asks for it: an unlocked laptop left alone must not be
+        enough to change it); a wrong one changes nothing."""
         from app import passphrases
 
+        if current is not None and not self.check_passphrase(current):
+            raise WrongPassphrase("The current passphrase is not right; nothing was changed.")
         passphrases.change_passphrase(self, new_passphrase, progress)
 
     def set_duress(self, duress_passphrase: str) -> None:

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ GROUPS = {
     "ui": "bench.bench_ui",
     "usb": "bench.bench_usb",
     "library": "bench.bench_library",
+    "style": "bench.bench_style",
 }
 
 

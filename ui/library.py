@@ -41,7 +41,7 @@ from ui.qt import (
     Signal,
 )
 from ui.session import Session
-from ui.widgets import button_text, clean, heading, isolate, label, push
+from ui.widgets import clean, heading, isolate, label, push
 
 PACK_ROLE = Qt.ItemDataRole.UserRole
 PAGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -124,7 +124,7 @@ class LibraryView(QWidget):
         self.actions = LibraryActions(session, self)
         self._data: dict[str, Any] = {"packs": [], "course": {}, "last": None, "bookmarks": [], "opened": {}}
         self.continue_label = label(tr("You have not started reading yet."))
-        self.continue_button = push(tr("Continue reading"))
+        self.continue_button = push(tr("&Continue reading"))
         self.continue_button.setEnabled(False)
         self.continue_button.clicked.connect(self._continue)
         self._last: tuple[str, str] | None = None
@@ -241,7 +241,7 @@ class LibraryView(QWidget):
                     pack=isolate(clean(last[3])),
                 )
             )
-            self.continue_button.setText(button_text(tr("Continue reading")))
+            self.continue_button.setText(tr("&Continue reading"))
         else:
             self.continue_label.setText(tr("You have not started reading yet."))
         self.continue_button.setEnabled(self._last is not None)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ui import shortcuts
 from ui.browser import ExternalLinkDialog, PageBrowser, external_address
 from ui.errors import show_error
 from ui.i18n import N_, tr
@@ -24,10 +25,8 @@ from ui.pageload import PageData, load_page
 from ui.qt import (
     QApplication,
     QHBoxLayout,
-    QKeySequence,
     QLocale,
     QPlainTextEdit,
-    QShortcut,
     QSplitter,
     QStackedWidget,
     Qt,
@@ -93,19 +92,33 @@ class ReaderView(QWidget):
         self.outline.itemClicked.connect(self._outline_activated)
 
         self.back_button = push(tr("Library"), tr("Back to the library"))
-        self.prev_button = push(tr("Previous"), tr("Previous page"))
-        self.next_button = push(tr("Next"), tr("Next page"))
+        self.prev_button = push(tr("&Previous"), tr("Previous page"))
+        self.next_button = push(tr("&Next"), tr("Next page"))
         self.smaller = push(tr("A-"), tr("Smaller text"))
         self.larger = push(tr("A+"), tr("Larger text"))
-        self.bookmark = push(tr("Bookmark"), tr("Bookmark this page"))
+        self.bookmark = push(tr("&Bookmark"), tr("Bookmark this page"))
         self.bookmark.setCheckable(True)
-        self.note_toggle = push(tr("Note"), tr("Private note on this page"))
+        self.note_toggle = push(tr("N&ote"), tr("Private note on this page"))
         self.note_toggle.setCheckable(True)
-        self.done_toggle = push(tr("Done"), tr("Mark this page as done"))
+        self.done_toggle = push(tr("&Done"), tr("Mark this page as done"))
         self.done_toggle.setCheckable(True)
+        for b, name in (
+            (self.back_button, "back"),
+            (self.prev_button, "prev_page"),
+            (self.next_button, "next_page"),
+            (self.smaller, "smaller"),
+            (self.larger, "larger"),
+            (self.bookmark, "bookmark"),
+            (self.note_toggle, "note"),
+            (self.done_toggle, "done"),
+        ):
+            b.setToolTip(shortcuts.tip(name))
+        self.page_number = label("", wrap=False)  # "Page 3 of 12"
+        self.page_number.setAccessibleName(tr("Page number"))
         bar = QHBoxLayout()
         for b in (self.back_button, self.prev_button, self.next_button, self.smaller, self.larger):
             bar.addWidget(b)
+        bar.addWidget(self.page_number)
         bar.addStretch(1)
         for b in (self.bookmark, self.note_toggle, self.done_toggle):
             bar.addWidget(b)
@@ -170,17 +183,8 @@ class ReaderView(QWidget):
         self.bookmark.toggled.connect(self._bookmark)
         self.note_toggle.toggled.connect(self._show_note)
         self.done_toggle.toggled.connect(self._done)
-        for keys, slot in (
-            (QKeySequence.StandardKey.ZoomIn, lambda: self.zoom(+10)),
-            (QKeySequence.StandardKey.ZoomOut, lambda: self.zoom(-10)),
-            ("Ctrl+PgUp", lambda: self.step(-1)),
-            ("Ctrl+PgDown", lambda: self.step(+1)),
-            ("Ctrl+D", self.bookmark.toggle),
-            ("Escape", self.back.emit),
-        ):
-            sc = QShortcut(QKeySequence(keys), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
+        # Page, bookmark, note and text-size keys are the main window's (ui/menubar.py).
+        shortcuts.bind(self, "back", self.back.emit)
         self._enable(False)
 
     def _timer(self, ms: int, slot: Any) -> QTimer:
@@ -196,6 +200,7 @@ class ReaderView(QWidget):
         i = self.pages.index(self.path) if on and self.path in self.pages else -1
         self.prev_button.setEnabled(i > 0)
         self.next_button.setEnabled(0 <= i < len(self.pages) - 1)
+        self.page_number.setText(tr("Page {number} of {total}", number=i + 1, total=len(self.pages)) if i >= 0 else "")
 
     # -- opening -------------------------------------------------------------------
 
@@ -517,6 +522,7 @@ class ReaderView(QWidget):
         self.note.clear()
         self.outline.clear()
         self.title.clear()
+        self.page_number.clear()
         self.data = None
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ui import shortcuts
 from ui.i18n import tr
 from ui.library import LibraryView
 from ui.qt import (
     QHBoxLayout,
-    QKeySequence,
     QLineEdit,
-    QShortcut,
     QStackedWidget,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -35,12 +33,15 @@ class SessionView(QWidget):
         super().__init__(parent)
         self.setObjectName("session")
         self.session = session
-        self.home_button = push(tr("Library"), tr("Show the library"))
+        self.home_button = push(tr("&Library"), tr("Show the library"))
+        self.home_button.setToolTip(shortcuts.tip("library"))
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText(tr("Search the library"))
         self.search_box.setAccessibleName(tr("Search the library"))
+        self.search_box.setToolTip(shortcuts.tip("search"))
         self.search_box.setClearButtonEnabled(True)
-        self.settings_button = push(tr("Settings"))
+        self.settings_button = push(tr("Se&ttings"))
+        self.settings_button.setToolTip(shortcuts.tip("settings"))
         bar = QHBoxLayout()
         bar.addWidget(self.home_button)
         bar.addWidget(self.search_box, 1)
@@ -75,9 +76,7 @@ class SessionView(QWidget):
         # Another Satchel (say `satchel import`) changed the vault: show it as it is now.
         self.watcher = ChangeWatcher(session, self)
         self.watcher.changed.connect(self.reload)
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.focus_search)
+        # Ctrl+F and the other keys are the main window's actions (ui/menubar.py).
         self._before_search: QWidget = self.library
         self._library_stale = False
         self.setFocusProxy(self.library.tree)

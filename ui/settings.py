@@ -29,7 +29,8 @@ from ui.qt import (
     Signal,
 )
 from ui.session import Session
-from ui.widgets import label, push
+from ui.taborder import ReadingOrderTabs
+from ui.widgets import FitOnShow, label, push
 
 FAIL_LIMITS = (0, 3, 5, 10, 20)
 
@@ -44,7 +45,7 @@ def _combo(name: str, items: list[tuple[str, Any]], current: Any) -> QComboBox:
     return box
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(FitOnShow, ReadingOrderTabs, QDialog):
     changed = Signal(str, object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -177,16 +178,20 @@ class SettingsDialog(QDialog):
     def _ask_passphrase(self) -> None:
         d = PassphraseDialog(
             tr("Change passphrase"),
-            tr("Choose a new passphrase. Nobody can recover it if you forget it."),
+            tr(
+                "Type your current passphrase, then choose a new one. "
+                "Nobody can recover it if you forget it."
+            ),
             self,
+            ask_current=True,
         )
-        d.chosen.connect(self._change_passphrase)
+        d.chosen_with_current.connect(self._change_passphrase)
         d.open()
 
-    def _change_passphrase(self, text: str) -> None:
+    def _change_passphrase(self, current: str, text: str) -> None:
         # Re-encrypts the whole library under a new key: progress, and no Cancel (SQLCipher's
         # re-encryption cannot stop half-way; a lock meanwhile closes the vault when it ends).
-        self.session.op(lambda c: c.vault.change_passphrase(text, progress=c.progress)).with_progress(
+        self.session.op(lambda c: c.vault.change_passphrase(text, progress=c.progress, current=current)).with_progress(
             tr("Changing the passphrase...")
         ).success(lambda _r: show_error(self, tr("The passphrase was changed."))).failure(
             lambda e: show_error(self, e)

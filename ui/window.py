@@ -5,6 +5,9 @@ Guarantees:
 - Locking ends the session: its work is dropped, every dialog closes, every widget that
   showed content is emptied and deleted, the clipboard is cleared if Satchel filled it,
   pending writes are made and the vault is closed on the worker (its key forgotten).
+- Keyboard: Tab follows reading order (ui/taborder.py) and never stops on Wipe; the
+  menu bar and its keys come from ui/shortcuts.py; Ctrl+L locks and Ctrl+Shift+Delete
+  wipes from any screen or dialog (ui/appfilter.py).
 - Panic (button, Ctrl+Shift+Delete from any screen or dialog) starts app.wipe.panic_wipe
   at once (the key file goes first, within milliseconds; the window waits for it, and at
   most half a second for the rest), then ends the session without waiting for anything,
@@ -21,9 +24,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ui import i18n
+from ui import i18n, shortcuts
 from ui.i18n import tr
 from ui.qt import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QTimer, QVBoxLayout, QWidget
+from ui.taborder import ReadingOrderTabs, never_tab
 from ui.unlock import UnlockScreen
 from ui.widgets import label, push
 
@@ -39,7 +43,7 @@ ARM_DELAY_MS = 150
 WIPE_WAIT_S = 0.5
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ReadingOrderTabs, QMainWindow):
     def __init__(self, home: Home, iter_time_ms: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.home = home
@@ -63,12 +67,16 @@ class MainWindow(QMainWindow):
         self.usb_watcher: Any = None
         self._usb_dialog: Any = None
 
+        from ui import theme
+
+        theme.ensure()
         self.setWindowTitle("Satchel")
         self.brand = label("Satchel", wrap=False)
         self.lock_button = push("")
         self.lock_button.clicked.connect(self.lock)
         self.wipe_button = push("")
         self.wipe_button.setObjectName("panic")
+        never_tab(self.wipe_button)  # no stray Tab and Space can reach it
         self.wipe_button.clicked.connect(self.panic)
         self.usb_button = push("")
         self.usb_button.clicked.connect(lambda: self.open_usb())
@@ -85,6 +93,9 @@ class MainWindow(QMainWindow):
         col.addLayout(bar)
         col.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        from ui.menubar import MenuBar
+
+        self.menus = MenuBar(self)
         self._retranslate()
         self.resize(1000, 700)
         self.show_start()
@@ -95,14 +106,13 @@ class MainWindow(QMainWindow):
 
     def _arm(self) -> None:
         from ui.appfilter import AppFilter
-        from ui.qt import QKeySequence, QShortcut, Qt
 
         if self.filter is None:
-            self.filter = AppFilter(self.panic, self._activity, self)
+            # Ctrl+L and the panic keys: from any screen, menu or dialog.
+            self.filter = AppFilter(
+                self.panic, self._activity, self, can_lock=lambda: self.session is not None, on_lock=self.lock
+            )
             QApplication.instance().installEventFilter(self.filter)
-            lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
-            lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-            lock_key.activated.connect(self.lock)
         if self.usb_watcher is None:
             from ui.usb_dialog import UsbWatcher
 
@@ -154,16 +164,18 @@ class MainWindow(QMainWindow):
         return self.autolock
 
     def _retranslate(self) -> None:
-        self.lock_button.setText(tr("Lock"))
-        self.lock_button.setAccessibleName(tr("Lock Satchel"))
-        self.lock_button.setToolTip(tr("Lock Satchel (Ctrl+L)"))
+        from ui.widgets import set_button_text
+
+        set_button_text(self.lock_button, tr("Loc&k"), tr("Lock Satchel"))
+        self.lock_button.setToolTip(shortcuts.tip("lock"))
         self.lock_button.setVisible(self.session is not None)
         self.usb_button.setVisible(self.session is not None)
-        self.usb_button.setText(tr("USB stick"))
-        self.usb_button.setAccessibleName(tr("USB stick"))
-        self.wipe_button.setText(tr("Wipe"))
+        set_button_text(self.usb_button, tr("&USB stick"))
+        self.usb_button.setToolTip(shortcuts.tip("usb"))
+        self.wipe_button.setText(tr("Wipe"))  # no mnemonic: only a deliberate gesture wipes
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
-        self.wipe_button.setToolTip(tr("Destroy the whole library at once (Ctrl+Shift+Delete)"))
+        self.wipe_button.setToolTip(shortcuts.tip("wipe", tr("Destroy the whole library at once")))
+        self.menus.retranslate()
 
     # -- screens -------------------------------------------------------------------
 
@@ -177,6 +189,7 @@ class MainWindow(QMainWindow):
         self.lock_button.setVisible(self.session is not None)
         self.usb_button.setVisible(self.session is not None)
         widget.setFocus()
+        self.menus.refresh()
 
     def show_start(self) -> None:
         key, db = self.home.key_path.exists(), self.home.db_path.exists()
@@ -362,6 +375,8 @@ class MainWindow(QMainWindow):
         self._starter_op = None
         view = SessionView(self.session)
         view.settings_requested.connect(self.open_settings)
+        view.stack.currentChanged.connect(lambda _i: self.menus.refresh())
+        view.reader.changed.connect(self.menus.refresh)
         self.view = view
         self._set_screen(view)
         view.library.tree.setFocus()

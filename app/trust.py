@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.errors import SatchelError
+from app.resources import resource_path
 from app.strictjson import no_duplicate_keys
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey
 
-ROOTS_DIR = Path(__file__).resolve().parent / "roots"
+ROOTS_DIR = resource_path("app", "roots")
 TRUST_LIST_FLOOR = ":trust-list"
 MAX_TRUST_LIST_BYTES = 1024 * 1024
 _COMMENT_RE = re.compile(r"^satchel-trust-list version=([0-9]{1,16})$")

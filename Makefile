@@ -10,7 +10,9 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashe
 # The product code that ruff and mypy check.
 PRODUCT := app crypto sync content_packs ui
 
-.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter screenshots lock clean
+FONTS  := dist/fonts/.copied
+
+.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter fonts screenshots lock clean
 
 venv: $(STAMP)
 
@@ -31,20 +33,28 @@ sysdeps-test:
 starter: venv
 	$(BIN)/python -m content_packs.starter --out dist/starter
 
-run: sysdeps-run venv starter
+# The fonts Satchel ships (Noto, from Debian's fonts-noto-core), checked against
+# build/fonts.sha256 and copied into dist/fonts/, which make run, the tests and the bundle use.
+fonts: $(FONTS)
+
+$(FONTS): build/fonts.sha256 build/fonts.py
+	$(PYTHON) build/fonts.py dist/fonts
+	touch $(FONTS)
+
+run: sysdeps-run venv starter fonts
 	$(BIN)/satchel
 
 lint: venv
 	$(BIN)/ruff check $(PRODUCT)
 	$(BIN)/mypy $(PRODUCT)
 
-test: sysdeps-test venv starter lint
+test: sysdeps-test venv starter fonts lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
-bench: sysdeps-test venv starter
+bench: sysdeps-test venv starter fonts
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
-screenshots: sysdeps-test venv starter
+screenshots: sysdeps-test venv starter fonts
 	$(BIN)/python -m ui.screenshots --out docs/screenshots
 
 # Re-pin dependencies with hashes after editing requirements*.in (needs network access to PyPI).

@@ -54,7 +54,10 @@ def harden_logging() -> None:
         qInstallMessageHandler(_qt_message)
 
 
-def create_application(argv: list[str] | None = None) -> Any:
+def create_application(argv: list[str] | None = None, all_fonts: bool = False) -> Any:
+    """The QApplication with Satchel's names and fonts (`all_fonts`: every shipped face at
+    once, for tools that render straight away; the app loads most of them just after its
+    window appears)."""
     from ui.qt import QApplication
 
     app = QApplication.instance()
@@ -63,14 +66,34 @@ def create_application(argv: list[str] | None = None) -> Any:
     app.setApplicationName("Satchel")
     app.setApplicationDisplayName("Satchel")
     app.setDesktopFileName("satchel")
+    from ui import fonts
+
+    fonts.install(everything=all_fonts)  # before any widget measures text: every script reads
     return app
+
+
+def report_fonts(report: Any = None) -> None:
+    """One line on standard error when shipped fonts are missing, naming the scripts left
+    without any font (script names only: nothing from a vault)."""
+    from ui import fonts
+
+    report = report or fonts.report()
+    if report is None or not report.failed:
+        return
+    stems = {name.rsplit("-", 1)[0] for name in report.failed}
+    lacking = fonts.lacking_scripts(s for s in fonts.SCRIPTS if s.stem in stems)
+    names = ", ".join(s.name for s in lacking) or "none (the system's own fonts stand in)"
+    sys.stderr.write(f"Satchel: {len(report.failed)} of its font files are missing or damaged; "
+                     f"scripts without a font: {names}.\n")
 
 
 def run_app(home: Home, argv: list[str] | None = None) -> int:
     """Open the desktop app on `home`; returns the exit code."""
     harden_logging()
     app = create_application(argv)
-    from ui import i18n
+    from ui import fonts, i18n
+
+    fonts.when_complete(report_fonts)
     from ui.window import MainWindow
 
     i18n.set_language(i18n.system_language())

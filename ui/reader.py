@@ -36,7 +36,7 @@ from ui.qt import (
 )
 from ui.quiz import QuizView
 from ui.session import Session
-from ui.widgets import clean, heading, push
+from ui.widgets import clean, heading, label, push
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -93,6 +93,9 @@ class ReaderView(QWidget):
             bar.addWidget(b)
 
         self.title = heading("", level=2)
+        # Which scripts of this page no font can show (no CJK font, damaged font files).
+        self.font_notice = label("")
+        self.font_notice.setVisible(False)
         self.browser = PageBrowser()
         self.browser.anchorClicked.connect(self._link)
         self.content = QStackedWidget()
@@ -112,6 +115,7 @@ class ReaderView(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addLayout(bar)
         col.addWidget(self.title)
+        col.addWidget(self.font_notice)
         col.addWidget(self.content, 4)
         col.addWidget(self.note, 1)
         split = QSplitter()
@@ -242,6 +246,7 @@ class ReaderView(QWidget):
                 QTimer.singleShot(0, lambda: self.browser.scrollToAnchor(fragment))
             else:
                 QTimer.singleShot(0, self._apply_scroll)
+        self._check_fonts(data)
         for w, value in ((self.bookmark, data.bookmarked), (self.done_toggle, data.completed)):
             w.blockSignals(True)
             w.setChecked(value)
@@ -255,6 +260,21 @@ class ReaderView(QWidget):
         self._select_in_outline(data.path)
         self._enable(True)
         self.changed.emit()
+
+    def _check_fonts(self, data: PageData) -> None:
+        from ui.fonts import missing_scripts, notice
+
+        if data.kind == "quiz" and data.quiz is not None:
+            quiz = data.quiz
+            parts = [quiz.title, quiz.intro]
+            for q in quiz.questions:
+                parts += [q.text, q.explanation, *q.choices]
+            text = "\n".join(parts)
+        else:
+            text = self.browser.document().toPlainText()
+        missing = missing_scripts(data.title + "\n" + text)
+        self.font_notice.setText(notice(missing) if missing else "")
+        self.font_notice.setVisible(bool(missing))
 
     def _select_in_outline(self, path: str) -> None:
         for i in range(self.outline.topLevelItemCount()):
@@ -405,4 +425,5 @@ class ReaderView(QWidget):
         self.note.clear()
         self.outline.clear()
         self.title.clear()
+        self.font_notice.clear()
         self.data = None

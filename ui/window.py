@@ -80,9 +80,15 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.lock_button)
         bar.addWidget(self.wipe_button)
         self.stack = QStackedWidget()
+        # Said in English when the interface language's own script has no font (Chinese
+        # on a machine without a CJK font): words a reader can act on, not boxes.
+        self.font_notice = label("")
+        self.font_notice.setObjectName("font-notice")
+        self.font_notice.setVisible(False)
         central = QWidget()
         col = QVBoxLayout(central)
         col.addLayout(bar)
+        col.addWidget(self.font_notice)
         col.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self._retranslate()
@@ -164,6 +170,11 @@ class MainWindow(QMainWindow):
         self.wipe_button.setText(tr("Wipe"))
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
         self.wipe_button.setToolTip(tr("Destroy the whole library at once (Ctrl+Shift+Delete)"))
+        from ui.fonts import interface_notice
+
+        notice = interface_notice(i18n.language())
+        self.font_notice.setText(notice)
+        self.font_notice.setVisible(bool(notice))
 
     # -- screens -------------------------------------------------------------------
 

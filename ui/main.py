@@ -88,7 +88,14 @@ def report_fonts(report: Any = None) -> None:
 
 
 def run_app(home: Home, argv: list[str] | None = None) -> int:
-    """Open the desktop app on `home`; returns the exit code."""
+    """Open the desktop app on `home`; returns the exit code (1, after one sentence on
+    standard error, when Qt could not start here)."""
+    from ui.preflight import check
+
+    problem = check()  # before any Qt import: Qt would abort the process instead
+    if problem:
+        sys.stderr.write(problem + "\n")
+        return 1
     harden_logging()
     app = create_application(argv)
     from ui import fonts, i18n

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ui.i18n import N_, tr
 
@@ -279,3 +280,23 @@ def interface_notice(lang: str) -> str:
     """In English, when the interface language's own script has no font; else ''."""
     lacking = lacking_scripts(BY_NAME[n] for n in INTERFACE_SCRIPTS.get(lang, ()))
     return notice(lacking, english=True) if lacking else ""
+
+
+def missing_glyphs(document: Any) -> tuple[int, list[str]]:
+    """Glyphs a laid-out QTextDocument draws as boxes (.notdef, glyph index 0, or no font
+    at all), and the families it draws with: what a reader would see, counted."""
+    document.documentLayout().documentSize()  # lays the whole document out
+    missing, used = 0, set()
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            for run in layout.lineAt(i).glyphRuns():
+                raw = run.rawFont()
+                if not raw.isValid():  # Qt's box engine: no font at all for these glyphs
+                    missing += len(run.glyphIndexes())
+                    continue
+                used.add(raw.familyName())
+                missing += sum(1 for g in run.glyphIndexes() if g == 0)
+        block = block.next()
+    return missing, sorted(used)

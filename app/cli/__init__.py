@@ -46,6 +46,8 @@ def build_parser() -> _Parser:
     parser.add_argument("--home", type=Path,
                         help="folder that holds the vault (default: $SATCHEL_HOME or the user data folder)")
     parser.add_argument("--version", action="version", version=f"Satchel {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end in a throw-away folder, then wipe it")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for group in GROUPS:
         group.add_commands(sub)
@@ -57,9 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.self_test:
+            if args.command is not None:
+                raise UsageError("--self-test takes no command.")
+            from app.cli import selftest
+            from ui.fonts import font_files
+            from ui.selftest import render_page
+
+            return selftest.run(render_page, font_files())
         home = Home(args.home)
         if args.command is None:
-            from ui.main import run_app  # the only place the command line reaches for Qt
+            from ui.main import run_app  # with the self-test, the only places the command line reaches ui/
 
             return run_app(home)
         return int(args.func(args, home))

@@ -40,24 +40,11 @@ def _app() -> Any:
 
 
 def missing_glyphs(browser: Any) -> tuple[int, list[str]]:
-    """Glyphs drawn as .notdef (index 0) in the laid-out document, and the fonts used."""
-    doc = browser.document()
-    doc.setTextWidth(700)
-    doc.documentLayout().documentSize()  # lays the whole document out
-    missing, used = 0, set()
-    block = doc.begin()
-    while block.isValid():
-        layout = block.layout()
-        for i in range(layout.lineCount()):
-            for run in layout.lineAt(i).glyphRuns():
-                raw = run.rawFont()
-                if not raw.isValid():  # Qt's box engine: no font at all for these glyphs
-                    missing += len(run.glyphIndexes())
-                    continue
-                used.add(raw.familyName())
-                missing += sum(1 for g in run.glyphIndexes() if g == 0)
-        block = block.next()
-    return missing, sorted(used)
+    """Glyphs drawn as boxes in the reader's laid-out page (ui.fonts.missing_glyphs)."""
+    from ui.fonts import missing_glyphs as count
+
+    browser.document().setTextWidth(700)
+    return count(browser.document())
 
 
 def render(browser: Any, title: str, text: str, rtl: bool) -> dict[str, Any]:

@@ -11,8 +11,12 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashe
 PRODUCT := app crypto sync content_packs ui
 
 FONTS  := dist/fonts/.copied
+# The app bundle is rebuilt only when something it is made from changed.
+BUNDLE := dist/SHA256SUMS
+BUNDLE_INPUTS := $(shell find app crypto sync content_packs ui build -path build/out -prune -o \
+	-name __pycache__ -prune -o -type f -print) requirements.lock pyproject.toml
 
-.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter fonts screenshots lock clean
+.PHONY: venv sysdeps-run sysdeps-test sysdeps-bundle run test lint bench starter fonts bundle screenshots lock clean
 
 venv: $(STAMP)
 
@@ -29,17 +33,30 @@ sysdeps-run:
 sysdeps-test:
 	@$(SYSDEPS) test
 
+sysdeps-bundle:
+	@$(SYSDEPS) bundle
+
 # The starter library: built and signed from content_packs/default/ into dist/starter/.
 starter: venv
 	$(BIN)/python -m content_packs.starter --out dist/starter
 
-# The fonts Satchel ships (Noto, from Debian's fonts-noto-core), checked against
+# The fonts Satchel ships (Noto, from a Debian package of build/system-packages), checked against
 # build/fonts.sha256 and copied into dist/fonts/, which make run, the tests and the bundle use.
 fonts: $(FONTS)
 
 $(FONTS): build/fonts.sha256 build/fonts.py
 	$(PYTHON) build/fonts.py dist/fonts
 	touch $(FONTS)
+
+# The self-contained app (build/bundle.sh): dist/satchel/, its .tar.gz and SHA256SUMS;
+# with KEY=NAME.key, SHA256SUMS.minisig too.
+bundle: sysdeps-bundle venv $(BUNDLE)
+ifneq ($(KEY),)
+	$(BIN)/python build/sign_sums.py $(BUNDLE) $(KEY)
+endif
+
+$(BUNDLE): $(BUNDLE_INPUTS) $(FONTS) $(STAMP)
+	build/bundle.sh
 
 run: sysdeps-run venv starter fonts
 	$(BIN)/satchel

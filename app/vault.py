@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import secrets
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,7 +104,7 @@ def _split_sql(script: str) -> list[str]:
     buf = ""
     for part in script.split(";"):
         buf += part
-        if sqlite3.complete_statement(buf + ";"):
+        if sqlcipher3.complete_statement(buf + ";"):  # the parser that runs the schema
             if buf.strip():
                 out.append(buf.strip())
             buf = ""

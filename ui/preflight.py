@@ -23,9 +23,6 @@ from __future__ import annotations
 import ctypes
 import os
 import re
-import shutil
-import socket
-import subprocess
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +73,9 @@ def plugin_dirs(env: dict[str, str]) -> list[Path]:
 
 def _missing_libraries(plugin: Path, first_error: str) -> tuple[list[str], str]:
     """Every library the loader cannot load for `plugin` (ldd), else the one dlopen named."""
+    import shutil
+    import subprocess
+
     found: list[str] = []
     ldd = shutil.which("ldd")
     if ldd:
@@ -117,6 +117,8 @@ def display_problem(name: str, env: dict[str, str]) -> str:
 def _x_reachable(display: str) -> bool:
     """Whether a local X server answers on `display` (":0", "unix:0.0"); a remote one is
     assumed to (Qt reports on it)."""
+    import socket
+
     m = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", display)
     if not m:
         return True
@@ -143,7 +145,9 @@ def examine(name: str, env: dict[str, str]) -> Candidate:
         c.error = f"Qt's {name} platform plugin is not there"
         return c
     try:
-        ctypes.CDLL(str(c.plugin))
+        # Lazy binding, as Qt loads plugins: the libraries must be there; their symbols
+        # are resolved when Qt uses them, so this costs no more than Qt's own load.
+        ctypes.CDLL(str(c.plugin), mode=os.RTLD_LAZY | os.RTLD_LOCAL)
     except OSError as exc:
         c.missing, c.error = _missing_libraries(c.plugin, str(exc))
         if not c.missing and not c.error:
@@ -175,7 +179,7 @@ def problem_sentence(found: list[Candidate]) -> str:
         packages = [p for p in dict.fromkeys(debian_package(lib) for lib in first.missing) if p]
         sentence = (f"Satchel cannot open its window: Qt's {first.name} platform plugin needs libraries "
                     f"that are missing or damaged: {libs}")
-        if packages and shutil.which("dpkg"):
+        if packages and os.path.exists("/usr/bin/dpkg"):
             sentence += f" (install them with: sudo apt-get install {' '.join(packages)})"
         return sentence + "."
     if first.error:

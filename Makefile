@@ -16,7 +16,7 @@ BUNDLE := dist/SHA256SUMS
 BUNDLE_INPUTS := $(shell find app crypto sync content_packs ui build -path build/out -prune -o \
 	-name __pycache__ -prune -o -type f -print) requirements.lock pyproject.toml
 
-.PHONY: venv sysdeps-run sysdeps-test sysdeps-bundle run test lint bench starter fonts bundle screenshots lock clean
+.PHONY: venv sysdeps-run sysdeps-test sysdeps-bundle run test lint bench starter fonts bundle reproducible screenshots lock clean
 
 venv: $(STAMP)
 
@@ -57,6 +57,10 @@ endif
 
 $(BUNDLE): $(BUNDLE_INPUTS) $(FONTS) $(STAMP)
 	build/bundle.sh
+
+# Two bundle builds of this commit in separate folders, compared file by file.
+reproducible: sysdeps-bundle venv fonts
+	build/reproducible.sh
 
 run: sysdeps-run venv starter fonts
 	$(BIN)/satchel

@@ -276,6 +276,21 @@ INTERFACE_SCRIPTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Each interface language's name in English, said where its own script cannot be shown.
+ENGLISH_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "ru": "Russian", "ar": "Arabic",
+                 "fa": "Persian", "zh_CN": "Chinese (Simplified)"}
+
+
+def language_label(code: str, name: str) -> str:
+    """`name` (the language in its own script), with its English name and what it needs
+    added when no font can show that script: a language list never shows only boxes."""
+    lacking = lacking_scripts(BY_NAME[n] for n in INTERFACE_SCRIPTS.get(code, ()))
+    if not lacking:
+        return name
+    needs = CJK_PACKAGE if any(s.stem is None for s in lacking) else "a reinstall of Satchel"
+    return f"{name} ({ENGLISH_NAMES.get(code, code)}: needs {needs})"
+
+
 def interface_notice(lang: str) -> str:
     """In English, when the interface language's own script has no font; else ''."""
     lacking = lacking_scripts(BY_NAME[n] for n in INTERFACE_SCRIPTS.get(lang, ()))

@@ -110,7 +110,9 @@ def window(lang: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         w = MainWindow(Home(Path(tmp) / "home"), iter_time_ms=5)
         w.show()
-        result = {"notice": w.font_notice.text(), "shown": not w.font_notice.isHidden()}
+        items = w.screen.languages
+        result = {"notice": w.font_notice.text(), "shown": not w.font_notice.isHidden(),
+                  "languages": [items.item(i).text() for i in range(items.count())]}
         w.close()
         w.shutdown()
     return result

@@ -140,8 +140,14 @@ def test_the_chinese_interface_without_a_cjk_font_says_so_in_english(tmp_path: P
     found, _err = probe(tmp_path, "window", "zh_CN")
     assert found["shown"]
     assert found["notice"] == "Chinese text needs a font that is not installed: install fonts-noto-cjk."
+    # the language list names Chinese in words one can read, and the others in their own script
+    assert "中文（简体） (Chinese (Simplified): needs fonts-noto-cjk)" in found["languages"]
+    assert {"English", "العربية", "فارسی", "Русский", "Español", "Français"} <= set(found["languages"])
     found, _err = probe(tmp_path, "window", "ar")
     assert not found["shown"] and found["notice"] == ""
+    if any(CJK_DIR.glob("NotoSansCJK*")):
+        found, _err = probe(tmp_path, "window", "zh_CN", dirs=(CJK_DIR,))
+        assert not found["shown"] and "中文（简体）" in found["languages"]
 
 
 def test_a_damaged_install_still_starts_and_names_the_scripts_without_a_font(

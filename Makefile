@@ -52,7 +52,7 @@ $(FONTS): build/fonts.sha256 build/fonts.py
 # with KEY=NAME.key, SHA256SUMS.minisig too.
 bundle: sysdeps-bundle venv $(BUNDLE)
 ifneq ($(KEY),)
-	$(BIN)/python build/sign_sums.py $(BUNDLE) $(KEY)
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) $(BIN)/python build/sign_sums.py $(BUNDLE) $(KEY)
 endif
 
 $(BUNDLE): $(BUNDLE_INPUTS) $(FONTS) $(STAMP)

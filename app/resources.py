@@ -22,7 +22,6 @@ Guarantees:
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -61,6 +60,8 @@ def bundled_executable(name: str) -> Path | None:
         shipped = base / name / name
         if shipped.is_file() and os.access(shipped, os.X_OK):
             return shipped
+    import shutil  # only here: the window's start-up does not wait for it
+
     found = shutil.which(name)
     return Path(found) if found else None
 

@@ -20,11 +20,9 @@ Guarantees:
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 # Platforms that draw on a screen of their own and need no display server.
@@ -34,13 +32,16 @@ _LDD_ERROR = re.compile(r"error while loading shared libraries: ([^:]+): (.+)")
 _DL_ERROR = re.compile(r"^([^:]+\.so[^:]*): (.+)$")
 
 
-@dataclass
 class Candidate:
-    name: str
-    plugin: Path | None = None
-    missing: list[str] = field(default_factory=list)   # libraries the loader cannot find or load
-    error: str = ""                                    # the loader's message when it names no library
-    no_display: str = ""                               # why there is no display for it
+    """One platform Qt may use, and what stands in its way. (A plain class: dataclasses
+    would cost start-up an import before the window's own modules pay for it.)"""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.plugin: Path | None = None
+        self.missing: list[str] = []   # libraries the loader cannot find or load
+        self.error = ""                # the loader's message when it names no library
+        self.no_display = ""           # why there is no display for it
 
 
 def candidates(env: dict[str, str]) -> tuple[list[str], bool]:
@@ -147,7 +148,10 @@ def examine(name: str, env: dict[str, str]) -> Candidate:
     try:
         # Lazy binding, as Qt loads plugins: the libraries must be there; their symbols
         # are resolved when Qt uses them, so this costs no more than Qt's own load.
-        ctypes.CDLL(str(c.plugin), mode=os.RTLD_LAZY | os.RTLD_LOCAL)
+        # _ctypes.dlopen is what ctypes.CDLL calls, without building ctypes' types first.
+        import _ctypes
+
+        _ctypes.dlopen(str(c.plugin), os.RTLD_LAZY | os.RTLD_LOCAL)
     except OSError as exc:
         c.missing, c.error = _missing_libraries(c.plugin, str(exc))
         if not c.missing and not c.error:

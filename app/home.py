@@ -24,8 +24,6 @@ import os
 import stat
 from pathlib import Path
 
-import platformdirs
-
 from app.errors import DiskFull, HomeUnusable
 from crypto import disk
 from crypto.secure import TEMP_PREFIX, fsync_dir
@@ -41,6 +39,8 @@ def default_home() -> Path:
     env = os.environ.get("SATCHEL_HOME")
     if env:
         return Path(env)
+    import platformdirs  # only here: the desktop app's start does not wait for it otherwise
+
     return Path(platformdirs.user_data_dir("Satchel", appauthor=False, roaming=False))
 
 

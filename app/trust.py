@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.errors import SatchelError
+from app.resources import resource_path
 from app.strictjson import no_duplicate_keys
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey
 
-ROOTS_DIR = Path(__file__).resolve().parent / "roots"
+ROOTS_DIR = resource_path("app", "roots")
 STARTER_PINS = "starter-pins.json"
 PINS_TYPE = "satchel-starter-pins"
 TRUST_LIST_FLOOR = ":trust-list"

@@ -19,7 +19,6 @@ Guarantees:
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -105,7 +104,7 @@ def split_sql(script: str) -> list[str]:
     buf = ""
     for part in script.split(";"):
         buf += part
-        if sqlite3.complete_statement(buf + ";"):
+        if sqlcipher3.complete_statement(buf + ";"):  # the parser that runs the schema
             if buf.strip():
                 out.append(buf.strip())
             buf = ""

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style, bundle).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ GROUPS = {
     "usb": "bench.bench_usb",
     "library": "bench.bench_library",
     "style": "bench.bench_style",
+    "bundle": "bench.bench_bundle",
 }
 
 

@@ -94,6 +94,25 @@ def readonly_dir(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
+@pytest.fixture(scope="session")
+def bundle_dir() -> Path:
+    """dist/satchel, the self-contained app, built by `make bundle` once per session when
+    it is missing or older than its sources (make decides; an up-to-date bundle is not
+    rebuilt, so `make test` followed by `make bundle` builds it once). Where it cannot be
+    built (no PyInstaller in the venv, no objdump) the test is skipped, which CI counts as
+    a failure."""
+    import shutil
+
+    if not (ROOT / ".venv" / "bin" / "pyinstaller").exists() or shutil.which("objdump") is None:
+        pytest.skip("the bundle cannot be built here: PyInstaller (make venv) and objdump (binutils) are needed")
+    proc = subprocess.run(["make", "-s", "bundle"], cwd=str(ROOT), capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        pytest.fail(f"make bundle failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    exe = ROOT / "dist" / "satchel" / "satchel"
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    return exe.parent
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """In CI every check must run: a test skipped for a missing tool counts as failed

@@ -206,3 +206,28 @@ def manifest_dict(key: minisign.SecretKey, files: dict[str, bytes], pack_id: str
         "files": [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
                   for p, b in sorted(files.items())],
     }
+
+
+LIB_DIR = Path("/usr/lib/x86_64-linux-gnu")
+
+
+def without_libraries(command: list[str], libraries: list[str], scratch: Path, how: str = "absent") -> list[str]:
+    """`command`, run in a private mount namespace where the system `libraries` (sonames in
+    /usr/lib/x86_64-linux-gnu) are gone as if their package were not installed ("absent":
+    overlayfs whiteouts over the library folder) or damaged ("empty": /dev/null bound over
+    the file). Needs root (CI runs as root); nothing outside the namespace changes."""
+    if how == "absent":
+        names = set()
+        for lib in libraries:
+            names.add(lib)
+            target = (LIB_DIR / lib).resolve()
+            if target.parent == LIB_DIR:
+                names.add(target.name)
+        whiteouts = " && ".join(f"mknod {scratch}/upper/{n} c 0 0" for n in sorted(names))
+        setup = (f"mount -t tmpfs tmpfs {scratch} && mkdir {scratch}/upper {scratch}/work && {whiteouts} && "
+                 f"mount -t overlay overlay -o lowerdir={LIB_DIR},upperdir={scratch}/upper,"
+                 f"workdir={scratch}/work {LIB_DIR}")
+    else:
+        setup = " && ".join(f"mount --bind /dev/null {(LIB_DIR / lib).resolve()}" for lib in libraries)
+    scratch.mkdir(parents=True, exist_ok=True)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", f'{setup} && exec "$@"', "sh", *command]

@@ -68,8 +68,10 @@ class FirstRunScreen(QWidget):
     def _language_page(self) -> QWidget:
         self.languages = QListWidget()
         self.languages.setAccessibleName(tr("Language"))
+        from ui.fonts import language_label
+
         for code, name in i18n.LANGUAGES.items():
-            item = QListWidgetItem(name)
+            item = QListWidgetItem(language_label(code, name))
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.languages.addItem(item)
             if code == i18n.language():

@@ -19,7 +19,6 @@ Guarantees:
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +45,9 @@ _qt_translator: Any = None
 
 def resource_dir() -> Path:
     """The folder of the catalogs, from source and from a PyInstaller bundle alike."""
-    base = getattr(sys, "_MEIPASS", None)
-    if base is not None:
-        return Path(base) / "ui" / "i18n"
-    return Path(__file__).resolve().parent / "i18n"
+    from app.resources import resource_path
+
+    return resource_path("ui", "i18n")
 
 
 def placeholders(text: str) -> set[str]:

@@ -134,6 +134,9 @@ class ReaderView(QWidget):
         self.about = label("", selectable=True)
         self.about.setAccessibleName(tr("About this pack"))
         self.about.setVisible(False)
+        # Which scripts of this page no font can show (no CJK font, damaged font files).
+        self.font_notice = label("")
+        self.font_notice.setVisible(False)
         self.browser = PageBrowser()
         self.browser.anchorClicked.connect(self._link)
         self.browser.ticked.connect(self._ticked)
@@ -156,6 +159,7 @@ class ReaderView(QWidget):
         col.addWidget(self.title)
         col.addWidget(self.notice)
         col.addWidget(self.meta)
+        col.addWidget(self.font_notice)
         col.addWidget(self.content, 4)
         col.addWidget(self.note, 1)
         left = QWidget()
@@ -289,6 +293,7 @@ class ReaderView(QWidget):
                 QTimer.singleShot(0, lambda: self.browser.scrollToAnchor(fragment))
             else:
                 QTimer.singleShot(0, self._apply_scroll)
+        self._check_fonts(data)
         for w, value in ((self.bookmark, data.bookmarked), (self.done_toggle, data.completed)):
             w.blockSignals(True)
             w.setChecked(value)
@@ -314,6 +319,21 @@ class ReaderView(QWidget):
     def _show_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+    def _check_fonts(self, data: PageData) -> None:
+        from ui.fonts import missing_scripts, notice
+
+        if data.kind == "quiz" and data.quiz is not None:
+            quiz = data.quiz
+            parts = [quiz.title, quiz.intro]
+            for q in quiz.questions:
+                parts += [q.text, q.explanation, *q.choices]
+            text = "\n".join(parts)
+        else:
+            text = self.browser.document().toPlainText()
+        missing = missing_scripts(data.title + "\n" + text)
+        self.font_notice.setText(notice(missing) if missing else "")
+        self.font_notice.setVisible(bool(missing))
 
     def _select_in_outline(self, path: str) -> None:
         for i in range(self.outline.topLevelItemCount()):
@@ -523,6 +543,7 @@ class ReaderView(QWidget):
         self.outline.clear()
         self.title.clear()
         self.page_number.clear()
+        self.font_notice.clear()
         self.data = None
 
 

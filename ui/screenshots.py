@@ -1,9 +1,11 @@
 """`python -m ui.screenshots --out DIR`: render each main screen, in English and Arabic.
 
 Runs under Xvfb (it re-runs itself through `xvfb-run` when there is no display, and
-falls back to Qt's offscreen platform if Xvfb is missing). It uses a throw-away vault in
-a temporary folder holding the starter library, wipes it afterwards, and writes only the
-PNG files into DIR: `<lang>-<screen>.png`.
+falls back to Qt's offscreen platform if Xvfb or Qt's X11 libraries are missing). The
+system's fonts are hidden (an empty fontconfig configuration), so the pictures show what
+Satchel's own fonts draw on a bare machine. It uses a throw-away vault in a temporary
+folder holding the starter library, wipes it afterwards, and writes only the PNG files
+into DIR: `<lang>-<screen>.png`.
 """
 
 from __future__ import annotations
@@ -23,24 +25,32 @@ PASSPHRASE = "screenshots only, not a real passphrase"
 SIZE = (1100, 760)
 
 
-def _xcb_usable() -> bool:
-    """Qt's xcb plugin aborts the process if these system libraries are missing."""
-    import ctypes.util
+EMPTY_FONTCONFIG = (
+    '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig></fontconfig>\n'
+)
 
-    return all(
-        ctypes.util.find_library(name) for name in ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
-    )
+
+def _hide_system_fonts() -> None:
+    """Only Satchel's own fonts: a fontconfig configuration that names no font folder."""
+    if os.environ.get("SATCHEL_SCREENSHOTS_CHILD"):
+        return  # set up by the parent before it re-ran itself under Xvfb
+    from app.resources import ROOT
+
+    conf = ROOT / "build" / "out" / "screenshots-fonts.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text(EMPTY_FONTCONFIG)
+    os.environ["FONTCONFIG_FILE"] = str(conf)
 
 
 def _ensure_display(argv: list[str]) -> None:
     if os.environ.get("QT_QPA_PLATFORM"):
         return
-    if not _xcb_usable():
-        print(
-            "ui.screenshots: Qt's xcb libraries are missing (libxcb-cursor0, libxcb-icccm4, "
-            "libxcb-keysyms1, libxkbcommon-x11-0); rendering offscreen instead.",
-            file=sys.stderr,
-        )
+    from ui.preflight import examine
+
+    xcb = examine("xcb", {**os.environ, "DISPLAY": os.environ.get("DISPLAY") or ":0"})
+    if xcb.missing or xcb.error:
+        print(f"ui.screenshots: Qt's xcb plugin cannot load ({', '.join(xcb.missing) or xcb.error}); "
+              "rendering offscreen instead.", file=sys.stderr)
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         return
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
@@ -156,7 +166,7 @@ def shoot(widget: Any, out: Path, name: str) -> Path:
 def run(out: Path) -> list[Path]:
     from ui.main import create_application
 
-    app = create_application([sys.argv[0]])
+    app = create_application(["satchel"], all_fonts=True)
     from app.wipe import panic_wipe
     from ui import i18n, theme
     from ui.firstrun import STEP_PASSPHRASE
@@ -292,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render Satchel's main screens into PNG files.")
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     args = parser.parse_args(argv)
+    _hide_system_fonts()
     _ensure_display(argv)
     for path in run(args.out):
         print(path)

@@ -56,8 +56,10 @@ class SettingsDialog(FitOnShow, ReadingOrderTabs, QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowModality(Qt.WindowModality.WindowModal)
 
+        from ui.fonts import language_label
+
         self.language = _combo(
-            tr("Language"), [(n, c) for c, n in i18n.LANGUAGES.items()], i18n.language()
+            tr("Language"), [(language_label(c, n), c) for c, n in i18n.LANGUAGES.items()], i18n.language()
         )
         self.text_scale = _combo(tr("Text size"), [(f"{s} %", s) for s in TEXT_SCALES], p.text_scale)
         self.contrast = QCheckBox(tr("High contrast"))

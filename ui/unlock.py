@@ -51,8 +51,10 @@ class UnlockScreen(QWidget):
         self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(True))
         self.languages = QComboBox()
         self.languages.setAccessibleName(tr("Language"))
+        from ui.fonts import language_label
+
         for code, name in i18n.LANGUAGES.items():
-            self.languages.addItem(name, code)
+            self.languages.addItem(language_label(code, name), code)
         self.languages.setCurrentIndex(list(i18n.LANGUAGES).index(i18n.language()))
         self.languages.activated.connect(lambda i: self.language_changed.emit(self.languages.itemData(i)))
 

@@ -88,9 +88,15 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         bar.addWidget(self.lock_button)
         bar.addWidget(self.wipe_button)
         self.stack = QStackedWidget()
+        # Said in English when the interface language's own script has no font (Chinese
+        # on a machine without a CJK font): words a reader can act on, not boxes.
+        self.font_notice = label("")
+        self.font_notice.setObjectName("font-notice")
+        self.font_notice.setVisible(False)
         central = QWidget()
         col = QVBoxLayout(central)
         col.addLayout(bar)
+        col.addWidget(self.font_notice)
         col.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         from ui.menubar import MenuBar
@@ -176,6 +182,11 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
         self.wipe_button.setToolTip(shortcuts.tip("wipe", tr("Destroy the whole library at once")))
         self.menus.retranslate()
+        from ui.fonts import interface_notice
+
+        notice = interface_notice(i18n.language())
+        self.font_notice.setText(notice)
+        self.font_notice.setVisible(bool(notice))
 
     # -- screens -------------------------------------------------------------------
 

@@ -44,6 +44,14 @@ def cmd_keys_generate(args: argparse.Namespace, home: Home) -> int:
     return 0
 
 
+def cmd_keys_fingerprint(args: argparse.Namespace, home: Home) -> int:
+    """A public key's id and fingerprint: what its owner reads aloud to be compared."""
+    key = read_public_key(Path(args.pub))
+    out(f"Key id {key.key_id_hex}")
+    out(f"Fingerprint: {key.fingerprint()}")
+    return 0
+
+
 # -- packs -------------------------------------------------------------------------
 
 def _problem_line(p: Problem) -> str:
@@ -182,6 +190,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="NAME")
     p.add_argument("--no-passphrase", action="store_true", help="leave the secret key unencrypted")
     p.set_defaults(func=cmd_keys_generate)
+    p = ks.add_parser("fingerprint", help="show a public key's id and the fingerprint to read aloud")
+    p.add_argument("pub", metavar="NAME.pub")
+    p.set_defaults(func=cmd_keys_fingerprint)
 
     pack = sub.add_parser("pack", help="make, check, build, verify and inspect packs")
     ps = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True)

@@ -41,7 +41,8 @@ def test_the_bundle_leaves_only_the_vault(bundle_dir: Path, place: Place, tmp_pa
     window = run([exe], dict(env, SATCHEL_REPORT_FIRST_PAINT="1"), cwd, timeout=120)
     assert window.code == 0 and "first paint" in window.err, window.err
     files = place.files()
-    assert set(files) <= {"data/Satchel/key", "data/Satchel/data", "data/Satchel/data-wal", "data/Satchel/data-shm"}
+    assert set(files) <= {"data/Satchel/key", "data/Satchel/data", "data/Satchel/data-wal", "data/Satchel/data-shm",
+                          "data/Satchel/.satchel-home"}  # the empty mark of Satchel's own folder
     assert "data/Satchel/key" in files
     for f in files:
         raw = (place.root / f).read_bytes()

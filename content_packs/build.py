@@ -42,6 +42,7 @@ def manifest_for(src: PackSource, key: SecretKey) -> Manifest:
     return Manifest(
         id=src.id, version=src.version, title=src.title, language=src.language, kind=src.kind,
         signer=key.public.key_id_hex, chapters=tuple(src.chapters), files=tuple(src.file_entries()),
+        bridges=tuple(src.bridges),
     )
 
 

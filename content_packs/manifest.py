@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.strictjson import no_duplicate_keys
+from content_packs.bridges import MAX_BRIDGES, BadBridge, parse_bridge
 from content_packs.errors import PackRejected
 from content_packs.limits import (
     DEFAULT_LIMITS,
@@ -29,6 +30,7 @@ from content_packs.limits import (
 
 _KEY_ID_RE = re.compile(r"^[0-9A-F]{16}$")
 _MANIFEST_KEYS = {"format", "id", "version", "title", "language", "kind", "signer", "chapters", "files"}
+_OPTIONAL_KEYS = {"tor"}   # absent unless the pack carries something there (older packs' bytes unchanged)
 MAX_VERSION = 2**53
 
 
@@ -55,6 +57,7 @@ class Manifest:
     signer: str
     chapters: tuple[ChapterEntry, ...]
     files: tuple[FileEntry, ...]
+    bridges: tuple[str, ...] = ()   # Tor bridge lines carried by the pack (content_packs.bridges)
 
     def file(self, path: str) -> FileEntry | None:
         return self._by_path.get(path)
@@ -78,7 +81,7 @@ class Manifest:
             "signer": self.signer,
             "chapters": [{"title": c.title, "pages": list(c.pages)} for c in self.chapters],
             "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in self.files],
-        }
+        } | ({"tor": {"bridges": list(self.bridges)}} if self.bridges else {})
 
     def to_bytes(self) -> bytes:
         """Canonical form: sorted keys, no spaces, UTF-8 (the same input gives the same bytes)."""
@@ -132,7 +135,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
         doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise PackRejected("The pack's manifest is not valid JSON.") from None
-    if not isinstance(doc, dict) or set(doc) != _MANIFEST_KEYS:
+    if not isinstance(doc, dict) or not _MANIFEST_KEYS <= set(doc) <= _MANIFEST_KEYS | _OPTIONAL_KEYS:
         raise PackRejected("The pack's manifest does not have the fields Satchel expects.")
     _int(doc["format"], "format", FORMAT_VERSION, FORMAT_VERSION)
     pack_id = _str(doc["id"], "pack id", limits.pack_id_chars)
@@ -191,4 +194,21 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
                 raise PackRejected("The pack's manifest lists a page that is not among its files.")
             page_seen.add(page)
         chapters.append(ChapterEntry(ch_title, tuple(pages)))
-    return Manifest(pack_id, version, title, language, kind, signer, tuple(chapters), tuple(files))
+    bridges = _bridges(doc["tor"]) if "tor" in doc else ()
+    return Manifest(pack_id, version, title, language, kind, signer, tuple(chapters), tuple(files), bridges)
+
+
+def _bridges(tor: Any) -> tuple[str, ...]:
+    """The optional `tor` object: bridge lines, each already in canonical form."""
+    if not isinstance(tor, dict) or set(tor) != {"bridges"} or not isinstance(tor["bridges"], list):
+        raise PackRejected("The pack's manifest has an invalid tor section.")
+    lines = tor["bridges"]
+    if not lines or len(lines) > MAX_BRIDGES or len(set(map(str, lines))) != len(lines):
+        raise PackRejected("The pack's manifest has an invalid list of bridges.")
+    for line in lines:
+        try:
+            if parse_bridge(line).line != line:
+                raise BadBridge("not canonical")
+        except BadBridge:
+            raise PackRejected("The pack's manifest carries an invalid bridge line.") from None
+    return tuple(lines)

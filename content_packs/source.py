@@ -15,6 +15,7 @@ from typing import Any
 
 from app import markdown as md
 from app.quiz import is_quiz_path, quiz_problems
+from content_packs.bridges import BadBridge, parse_bridges
 from content_packs.errors import SourceError
 from content_packs.limits import (
     DEFAULT_LIMITS,
@@ -41,6 +42,7 @@ class PackSource:
     kind: str
     chapters: list[ChapterEntry]
     files: dict[str, bytes] = field(default_factory=dict)   # path in pack -> bytes
+    bridges: list[str] = field(default_factory=list)       # [tor] bridges, canonical lines
 
     def file_entries(self) -> list[FileEntry]:
         return [FileEntry(p, len(b), hashlib.sha256(b).hexdigest()) for p, b in sorted(self.files.items())]
@@ -92,7 +94,7 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
     except tomllib.TOMLDecodeError as exc:
         raise SourceError(f"pack.toml is not valid TOML: {exc}.") from None
 
-    unknown = set(doc) - {"pack", "chapters"}
+    unknown = set(doc) - {"pack", "chapters", "tor"}
     if unknown:
         raise SourceError(f"pack.toml: unknown table '{sorted(unknown)[0]}'.")
     pack = doc.get("pack")
@@ -146,6 +148,7 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
             src.files[page] = _read_inside(root, page, limits.page_bytes, "pack.toml")
         src.chapters.append(ChapterEntry(ch_title, tuple(pages)))
 
+    src.bridges = _tor_bridges(doc.get("tor"))
     pages_listed = {p for c in src.chapters for p in c.pages}
     for page in sorted(pages_listed):
         _check_page(src, page, pages_listed, limits)
@@ -162,6 +165,27 @@ def load_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | 
     if sum(len(b) for b in src.files.values()) > limits.pack_bytes:
         raise SourceError("The pack's files are larger than Satchel accepts.")
     return src
+
+
+def _tor_bridges(tor: Any) -> list[str]:
+    """The optional [tor] table: bridge lines the pack carries to people who cannot reach Tor."""
+    if tor is None:
+        return []
+    if not isinstance(tor, dict):
+        raise SourceError("pack.toml: [tor] must be a table.")
+    extra = set(tor) - {"bridges"}
+    if extra:
+        raise SourceError(f"pack.toml: [tor] has an unknown field '{sorted(extra)[0]}'.")
+    lines = tor.get("bridges")
+    if not isinstance(lines, list) or not lines or not all(isinstance(x, str) for x in lines):
+        raise SourceError("pack.toml: [tor] field 'bridges' must list bridge lines as strings.")
+    try:
+        bridges = parse_bridges(lines)
+    except BadBridge as exc:
+        raise SourceError(f"pack.toml: [tor] bridges: {exc}") from None
+    if len(bridges) != len(lines):
+        raise SourceError("pack.toml: [tor] bridges: a line is empty, a comment or listed twice.")
+    return [b.line for b in bridges]
 
 
 def _check_page(src: PackSource, page: str, pages_listed: set[str], limits: Limits) -> None:

@@ -40,7 +40,7 @@ from content_packs.limits import (
 )
 from content_packs.manifest import FileEntry, Manifest, parse_manifest, parse_trusted_comment
 from crypto import minisign
-from crypto.minisign import MinisignError
+from crypto.minisign import MinisignError, PublicKey
 
 CHUNK = 1 << 20
 
@@ -353,6 +353,20 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
     manifest_bytes = read_raw(archive, MANIFEST_NAME, limits.manifest_bytes, "manifest")
     if sig_bytes is None or manifest_bytes is None:
         raise PackRejected("This file is not a Satchel pack (it has no signed manifest).")
+    manifest, grant, signed_at = verify_manifest(manifest_bytes, sig_bytes, policy, limits)
+    _check_members(infos, manifest, limits)
+    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
+                        archive, f, owns, limits)
+
+
+def verify_manifest(manifest_bytes: bytes, sig_bytes: bytes, policy: TrustPolicy,
+                    limits: Limits = DEFAULT_LIMITS) -> tuple[Manifest, Grant, int]:
+    """Steps 2 to 4 on a manifest and its signature alone: the signature by a key the
+    policy knows, verified over the raw bytes, then (only then) the strict parse, the
+    trusted comment, the signer, trust and version floor. Used by the pack verifier and
+    by an online update that reads a new manifest before fetching the members it names."""
+    if len(manifest_bytes) > limits.manifest_bytes or len(sig_bytes) > limits.signature_bytes:
+        raise PackRejected("The pack's manifest is larger than Satchel accepts.")
     try:
         sig = minisign.parse_signature(sig_bytes)
     except MinisignError as exc:
@@ -380,9 +394,7 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
         raise VersionRefused(str(exc)) from None
     except TrustError as exc:
         raise UntrustedSigner(str(exc)) from None
-    _check_members(infos, manifest, limits)
-    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
-                        archive, f, owns, limits)
+    return manifest, grant, signed_at
 
 
 def _check_members(infos: list[zipfile.ZipInfo], manifest: Manifest, limits: Limits) -> None:
@@ -413,6 +425,31 @@ def _check_members(infos: list[zipfile.ZipInfo], manifest: Manifest, limits: Lim
     missing = set(expected) - seen
     if missing:
         raise PackRejected("A file listed in the pack's manifest is missing; the pack was refused.")
+
+
+def embedded_signer(source: Path | BinaryIO, limits: Limits = DEFAULT_LIMITS) -> PublicKey | None:
+    """The public key a pack's signature carries in its untrusted comment (what `pack
+    build` writes), or None. It proves who signed an intact pack, never that the signer
+    is trusted: only for checking integrity without a vault (`pack inspect`, publishing)."""
+    from content_packs.build import SIGNER_COMMENT
+
+    archive, f, owns, _ = open_archive(source, limits)
+    try:
+        raw = read_raw(archive, SIGNATURE_NAME, limits.signature_bytes, "signature")
+    finally:
+        archive.close()
+        if owns:
+            f.close()
+    if not raw:
+        return None
+    first = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
+    marker = "untrusted comment: " + SIGNER_COMMENT
+    if not first.startswith(marker):
+        return None
+    try:
+        return PublicKey.from_text(first[len(marker):].strip())
+    except MinisignError:
+        return None
 
 
 def verify_pack_file(source: Path | BinaryIO, policy: TrustPolicy, limits: Limits = DEFAULT_LIMITS) -> Manifest:

@@ -60,28 +60,9 @@ def cmd_pack_verify(args: argparse.Namespace, home: Home) -> int:
 
 
 def _embedded_signer(path: Path) -> PublicKey | None:
-    from content_packs.build import SIGNER_COMMENT
-    from content_packs.limits import DEFAULT_LIMITS, SIGNATURE_NAME
-    from content_packs.verify import open_archive, read_raw
-    from crypto.minisign import MinisignError, PublicKey
+    from content_packs.verify import embedded_signer
 
-    archive, f, owns, _ = open_archive(path)
-    try:
-        raw = read_raw(archive, SIGNATURE_NAME, DEFAULT_LIMITS.signature_bytes, "signature")
-    finally:
-        archive.close()
-        if owns:
-            f.close()
-    if not raw:
-        return None
-    first = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
-    marker = "untrusted comment: " + SIGNER_COMMENT
-    if not first.startswith(marker):
-        return None
-    try:
-        return PublicKey.from_text(first[len(marker):].strip())
-    except MinisignError:
-        return None
+    return embedded_signer(path)
 
 
 def cmd_pack_inspect(args: argparse.Namespace, home: Home) -> int:

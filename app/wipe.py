@@ -4,8 +4,10 @@ Order matters. First the key file is overwritten with random bytes, flushed, unl
 and its folder flushed: from that moment the database cannot be decrypted, even with
 the passphrase (the data key existed only wrapped inside that file; flash wear-levelling
 defeats overwriting large files, so destroying the small key is what counts). Then every
-open vault in this process forgets its key. Only then are the database, its journals and
-any temporary files removed, which may take longer on a large vault.
+open vault in this process forgets its key, and the hooks of rooms above the core run
+(sync stops the tor process it started). Only then are the database, its journals, any
+temporary files and the home's other folders (app.home.AUX_DIRS: tor's data folder)
+removed, which may take longer on a large vault.
 
 `panic_wipe` never raises: a missing, half-written or half-wiped home is wiped as far as
 it goes, and running it twice is harmless. It may be called from any thread.
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -33,12 +37,56 @@ class KeyHolder(Protocol):
 
 _holders: weakref.WeakSet[KeyHolder] = weakref.WeakSet()
 _holders_lock = threading.Lock()
+_hooks: list[Callable[[], None]] = []
+SMALL_FILE = 1 << 20   # files of a home folder up to this size are overwritten before unlinking
 
 
 def register_key_holder(holder: KeyHolder) -> None:
     """Anything holding key material in memory registers here to be told to forget it."""
     with _holders_lock:
         _holders.add(holder)
+
+
+def register_wipe_hook(hook: Callable[[], None]) -> None:
+    """A room above the core that must act on a wipe registers here (the core never
+    imports it): sync stops the tor process it started, so that tor's folder can go and
+    no connection outlives the vault. Hooks run right after the keys in memory are
+    dropped, before files are removed; each must be quick, and a failing one is skipped."""
+    with _holders_lock:
+        if hook not in _hooks:
+            _hooks.append(hook)
+
+
+def _remove_tree(folder: Path, report: WipeReport) -> None:
+    """Remove a home folder without following links: small files are overwritten first
+    (tor's state file names its guards), larger ones (directory caches) unlinked."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    except OSError:
+        report.failed.append(folder.name)
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _remove_tree(path, report)
+            elif entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_size <= SMALL_FILE:
+                destroy_file(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+        except Exception:
+            report.failed.append(entry.name)
+    try:
+        folder.rmdir()
+        report.removed.append(folder.name)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        report.failed.append(folder.name)
 
 
 @dataclass
@@ -84,6 +132,11 @@ def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
             from app import textindex
 
             textindex.clear_caches()  # words of recently highlighted pages
+        with _holders_lock:
+            hooks = list(_hooks)
+        for hook in hooks:
+            with contextlib.suppress(Exception):
+                hook()
         # Step 3: the database and its journals (unlinked, not overwritten: the key is gone).
         for path in [home.db_path, *home.db_side_paths(), *home.temp_paths(), *home.aside_paths()]:
             try:
@@ -95,6 +148,12 @@ def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
                 pass
             except Exception:
                 report.failed.append(path.name)
+        for folder in home.aux_paths():
+            if not folder.is_symlink():
+                _remove_tree(folder, report)
+            else:
+                with contextlib.suppress(OSError):
+                    folder.unlink()
         fsync_dir(home.path)
         with contextlib.suppress(OSError):
             home.path.rmdir()  # only if nothing else is left in it

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from app import __version__
-from app.cli import library, packs, trust, usb, vault
+from app.cli import library, packs, repo, sync, trust, usb, vault
 from app.cli.io import err
 from app.errors import SatchelError
 from app.home import Home
@@ -29,7 +29,7 @@ from crypto.secure import harden_process
 # `satchel` with no sub-command opens its window without paying for them first.
 
 Handler = Callable[[argparse.Namespace, Home], int]
-GROUPS = (vault, library, packs, trust, usb)
+GROUPS = (vault, library, packs, trust, usb, repo, sync)
 
 
 class UsageError(Exception):

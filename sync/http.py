@@ -252,7 +252,8 @@ class Response:
             data = self._conn.read_body(min(size, self._left))
             self._left -= len(data)
             yield data
-        if not self._keep_alive:
+        # Bytes beyond the announced length are never read as the next reply's start.
+        if not self._keep_alive or self._conn.buffer:
             self._conn.close()
 
     def read_all(self) -> bytes:

@@ -12,8 +12,13 @@ from sync.onion import onion_key_ok, parse_repo_url
 
 
 def onion(seed: bytes = b"k") -> str:
-    """A well-formed v3 onion name for a made-up public key."""
-    pubkey = hashlib.sha256(seed).digest()
+    """A well-formed v3 onion name: a real Ed25519 key (Tor refuses a point off the curve)
+    that nobody publishes a service for."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    private = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed).digest())
+    pubkey = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     checksum = hashlib.sha3_256(b".onion checksum" + pubkey + b"\x03").digest()[:2]
     return base64.b32encode(pubkey + checksum + b"\x03").decode().lower() + ".onion"
 

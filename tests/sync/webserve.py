@@ -107,8 +107,8 @@ class Rule:
     redirect: str | None = None          # answer every request with 302 to here
     status: int | None = None            # answer every request with this status
     status_for: str | None = None        # ... only for paths ending with this
-    extra_bytes: int = 0                 # send this many bytes beyond Content-Length
-    announce_extra: int = 0              # announce Content-Length this much larger than the file
+    extra_bytes: int = 0                 # send this many bytes beyond Content-Length (pack files only)
+    announce_extra: int = 0              # announce a Content-Length this much larger (pack files only)
     no_length: bool = False              # send no Content-Length (and close)
     ignore_range: bool = False           # answer a Range request with the whole file
     chunked: bool = False                # Transfer-Encoding: chunked
@@ -152,18 +152,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             end = min(end, len(data))
             status = 206
         body = data[start:end]
+        is_pack = name.endswith(".bin")
+        announce = rule.announce_extra if is_pack else 0
+        extra = rule.extra_bytes if is_pack else 0
         self.send_response(status)
         if rule.chunked:
             self.send_header("Transfer-Encoding", "chunked")
         elif not rule.no_length:
-            self.send_header("Content-Length", str(len(body) + rule.announce_extra))
+            self.send_header("Content-Length", str(len(body) + announce))
         if status == 206:
-            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data) + rule.announce_extra}")
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data) + announce}")
         if rule.no_length:
             self.send_header("Connection", "close")
         self.end_headers()
-        payload = body + (b"x" * rule.extra_bytes)
-        is_pack = name.endswith(".bin")
+        payload = body + (b"x" * extra)
         limit = rule.stall_after if (is_pack and rule.stall_after is not None) else None
         sent = 0
         try:

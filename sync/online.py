@@ -57,6 +57,7 @@ class PackOutcome:
     error: str | None = None
     rebuilt: bool = False
     title: str | None = None
+    error_kind: str | None = None     # the error's class name, for the dialog's translated sentence
 
     def to_json(self) -> dict[str, object]:
         return {"repository": self.repository, "id": self.id, "version": self.version, "size": self.size,
@@ -68,6 +69,7 @@ class RepoOutcome:
     url: str
     reached: bool = False
     error: str | None = None
+    error_kind: str | None = None
     warning: str | None = None
     index_version: int | None = None
     planned: list[Planned] = field(default_factory=list)
@@ -176,7 +178,7 @@ def _one_pack(vault: Vault, client: OnionClient, store: TrustStore, item: Planne
     except (TransferCancelled, VaultClosed, TorError):
         raise
     except SatchelError as exc:   # the transfer failed or the bytes were refused
-        return PackOutcome(url, entry.id, entry.version, entry.size, FAILED, str(exc))
+        return PackOutcome(url, entry.id, entry.version, entry.size, FAILED, str(exc), error_kind=type(exc).__name__)
     try:
         with vault.reader() as connection, downloads.open_reader(connection, fetched.download) as f:
             result = import_pack(vault, f, lambda d, t: listener.progress(url, item, d, t, "import"), cancel, store)
@@ -186,7 +188,7 @@ def _one_pack(vault: Vault, client: OnionClient, store: TrustStore, item: Planne
         raise
     except PackError as exc:
         downloads.discard(vault, fetched.download)
-        return PackOutcome(url, entry.id, entry.version, entry.size, FAILED, str(exc))
+        return PackOutcome(url, entry.id, entry.version, entry.size, FAILED, str(exc), error_kind=type(exc).__name__)
     downloads.discard(vault, fetched.download)
     log.info("a pack was imported over Tor")
     status = UPDATED if result.previous_version is not None else INSTALLED
@@ -215,11 +217,11 @@ def sync_all(vault: Vault, tor: TorConnection, repositories: Sequence[Followed] 
                 report) from None
         except (VaultClosed, TorError) as exc:
             if isinstance(exc, NeedsOwnTor):
-                outcome.error = str(exc)
+                outcome.error, outcome.error_kind = str(exc), type(exc).__name__
                 continue
             raise _stop(exc, report) from None
         except SyncError as exc:
-            outcome.error = str(exc)
+            outcome.error, outcome.error_kind = str(exc), type(exc).__name__
         finally:
             listener.repository(outcome.url, "done")
         if outcome.reached:

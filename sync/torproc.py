@@ -115,7 +115,7 @@ class ManagedTor:
         if self.bridges:
             lines.append("UseBridges 1")
             lines += [f"Bridge {b.line}" for b in self.bridges]
-            lines += [f"ClientTransportPlugin {t} exec {_quoted(str(p))}" for t, p in plugins.items()]
+            lines += [f"ClientTransportPlugin {t} exec {p}" for t, p in plugins.items()]
         for key, values in self.extra.items():
             for value in values:
                 if any(c in key + value for c in "\r\n\0"):
@@ -137,6 +137,10 @@ class ManagedTor:
             if found is None:
                 raise TorNotFound(f"{transport} bridges need the program {_PLUGINS[transport]}, which is "
                                   "not installed.")
+            if any(c.isspace() or c in "\"'#\\" for c in str(found)):
+                # tor splits this option's value on spaces and has no way to quote a program.
+                raise TorNotFound(f"The program {_PLUGINS[transport]} is in a folder whose name has spaces or "
+                                  "quotes, which tor cannot use; move Satchel to a plain folder.")
             plugins[transport] = found
         self.home.ensure()
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
@@ -255,7 +259,9 @@ class ManagedTor:
             reply = self.controller.msg(f"ONION_CLIENT_AUTH_ADD {url.service_id} x25519:{key}")
         except (stem.ControllerError, AttributeError):
             raise TorFailed("Satchel could not give tor the repository's key.") from None
-        if not reply.is_ok() and "already" not in str(reply).lower():
+        # 250 added; 251 replaced an older key; 252 added and an already fetched descriptor decrypted.
+        code = reply.content()[0][0] if reply.content() else ""
+        if code not in ("250", "251", "252"):
             raise TorFailed("Tor did not accept the repository's key.")
 
     def kill(self) -> None:

@@ -97,20 +97,3 @@ def packs_in(tmp_path: Path, trainer: KeyPair) -> Callable[..., list[str]]:
 
     return add
 
-
-# -- the private Tor network (tests marked `tor`) ----------------------------------------
-
-@pytest.fixture(scope="session")
-def tor_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """One private Tor network per session (3 authorities, 3 relays, 2 onion services in
-    front of nginx and a hostile server, one client); torn down at the end."""
-    import shutil as _shutil
-
-    from torenv import start_env
-
-    for tool in ("tor", "tor-gencert", "nginx"):
-        if _shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            pytest.fail(f"the Tor sync tests need {tool} (build/system-packages installs it)")
-    env = start_env(tmp_path_factory.mktemp("tornet"))
-    yield env
-    env.stop()

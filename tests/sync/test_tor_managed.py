@@ -226,3 +226,67 @@ def test_every_connection_of_a_full_sync_goes_to_tor(tor_env: TorEnv, tmp_path: 
     lookups = {e[1] for e in events if e[0] in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr")}
     assert lookups <= {"127.0.0.1"}, lookups
     assert installed(home)["org.example.audit"] == 2
+
+
+def test_own_tor_reaches_a_repository_through_an_obfs4_bridge(tor_env: TorEnv, tmp_path: Path) -> None:
+    """A bridge line as a trainer's pack carries it: Satchel's tor runs obfs4proxy as its
+    transport plugin and reaches the onion repository through the bridge only."""
+    from content_packs.bridges import parse_bridge
+
+    line = tor_env.net.start_obfs4_bridge()
+    home = tmp_path / "home"
+    new_learner(home, tor_env.publisher, follow=[tor_env.url("base")])
+    phases: list[str] = []
+    tor = ManagedTor(Home(home), bridges=[parse_bridge(line)], progress=lambda _p, tag: phases.append(tag),
+                     deadline=120, extra=tor_env.net.client_options())
+    try:
+        tor.start()
+        assert "conn_done_pt" in phases          # connected through the pluggable transport
+        with Vault.unlock(home, PASSPHRASE) as vault:
+            assert sync_all(vault, tor).ok
+        assert "cert=" not in "\n".join(tor.lines)   # the bridge line never reached tor's log
+    finally:
+        tor.close()
+    assert installed(home) == {f"org.example.guide{i}": 1 for i in range(3)}
+
+
+def test_a_tor_that_cannot_reach_the_network_says_try_bridges(tmp_path: Path) -> None:
+    from sync.errors import TorBlocked
+    from tornet import free_port
+
+    home = Home(tmp_path / "home")
+    home.ensure()
+    nowhere = {"TestingTorNetwork": ["1"],
+               "DirAuthority": [f"nowhere orport={free_port()} no-v2 v3ident={'A' * 40} "
+                                f"127.0.0.1:{free_port()} {'B' * 40}"]}
+    tor = ManagedTor(home, deadline=6, extra=nowhere)
+    with pytest.raises(TorBlocked) as err:
+        tor.start()
+    assert "Try bridges" in str(err.value)
+    assert not tor.running
+
+
+def test_a_repository_behind_client_authorization_needs_its_key(tor_env: TorEnv, tmp_path: Path) -> None:
+    """The per-repository hook a share link (issue 15) builds on: the key kept with the
+    repository in the vault is handed to Satchel's own tor before the repository is
+    reached; without it Tor refuses, and a foreign SOCKS port cannot take it."""
+    from sync.follow import add_repository
+    from sync.http import SocksEndpoint
+    from sync.tor import ExistingTor
+
+    url = f"http://{tor_env.private_onion}/base/"
+    home = tmp_path / "home"
+    new_learner(home, tor_env.publisher)
+    with Vault.unlock(home, PASSPHRASE) as vault:
+        add_repository(vault, url)
+        tor = own_tor(tor_env, home)
+        try:
+            report = sync_all(vault, tor)
+            assert "needs a key" in (report.repositories[0].error or "")
+            add_repository(vault, url, client_key=tor_env.client_key)
+            report = sync_all(vault, ExistingTor(SocksEndpoint("127.0.0.1", tor_env.client.socks_port)))
+            assert "only the tor Satchel starts" in (report.repositories[0].error or "")
+            assert sync_all(vault, tor).ok
+        finally:
+            tor.close()
+    assert installed(home) == {f"org.example.guide{i}": 1 for i in range(3)}

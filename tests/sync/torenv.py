@@ -77,6 +77,8 @@ class TorEnv:
     repo_onion: str = ""
     hostile_onion: str = ""
     base_packs: list[Path] = field(default_factory=list)
+    private_onion: str = ""          # nginx again, reachable only with `client_key`
+    client_key: str = ""             # base64 x25519 private key (what a share link would carry)
 
     @property
     def docroot(self) -> Path:
@@ -102,6 +104,19 @@ class TorEnv:
         self.net.stop()
         self.nginx.stop()
         self.hostile.stop()
+
+
+def x25519_pair() -> tuple[str, str]:
+    """(base64 private key for tor's ONION_CLIENT_AUTH_ADD, base32 public key for the service)."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+    key = X25519PrivateKey.generate()
+    private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(private).decode(), base64.b32encode(public).decode().rstrip("=")
 
 
 def _get(socks_port: int, url: str, name: str) -> bytes:
@@ -130,9 +145,11 @@ def start_env(root: Path) -> TorEnv:
     hostile = HostileServer(hostile_root)
     hostile.start()
     net = TorNet(root / "net")
-    net.start({"repo": nginx.port, "hostile": hostile.port})
+    client_key, client_pub = x25519_pair()
+    net.start({"repo": nginx.port, "hostile": hostile.port, "private": nginx.port}, authorized={"private": client_pub})
     client = net.start_client()
-    env = TorEnv(root, net, nginx, hostile, client, publisher, net.onion("repo"), net.onion("hostile"), base)
+    env = TorEnv(root, net, nginx, hostile, client, publisher, net.onion("repo"), net.onion("hostile"), base,
+                 net.onion("private"), client_key)
     deadline = time.monotonic() + READY_S
     pending = {env.url("base"): "index.json", env.url("ping", hostile=True): "index.json"}
     while pending:

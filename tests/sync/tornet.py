@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -159,8 +160,10 @@ class TorNet:
 
     # -- the network ----------------------------------------------------------------
 
-    def start(self, services: dict[str, int]) -> None:
-        """Start every node at once; `services` maps a name to the loopback port its onion forwards to."""
+    def start(self, services: dict[str, int], authorized: dict[str, str] | None = None) -> None:
+        """Start every node at once; `services` maps a name to the loopback port its onion
+        forwards to; `authorized` maps a service's name to the base32 x25519 public key of
+        the one client allowed to reach it (onion client authorization)."""
         self.services = dict(services)
         for i in range(3):
             self.authorities.append(Node(f"auth{i}", self._folder(f"auth{i}"), free_port(), free_port()))
@@ -183,6 +186,9 @@ class TorNet:
         for name, port in self.services.items():
             hs = self.host.folder / f"hs_{name}"
             hs.mkdir(mode=0o700, exist_ok=True)
+            if authorized and name in authorized:
+                (hs / "authorized_clients").mkdir(mode=0o700, exist_ok=True)
+                (hs / "authorized_clients" / "learner.auth").write_text(f"descriptor:x25519:{authorized[name]}\n")
             lines += [f"HiddenServiceDir {hs}", "HiddenServiceVersion 3", f"HiddenServicePort 80 127.0.0.1:{port}"]
         self._start(self.host, lines)
 
@@ -207,6 +213,30 @@ class TorNet:
             self.clients.append(node)
         self._start(node, [*self._base(node), f"SocksPort 127.0.0.1:{node.socks_port} IsolateSOCKSAuth ExtendedErrors"])
         return node
+
+    def start_obfs4_bridge(self, timeout: float = 60) -> str:
+        """A bridge relay behind obfs4proxy, joined to this network; returns its bridge
+        line as a user would paste it (obfs4 127.0.0.1:PORT FINGERPRINT cert=... iat-mode=0)."""
+        obfs4proxy = shutil.which("obfs4proxy") or "/usr/bin/obfs4proxy"
+        with self._lock:
+            node = Node("bridge", self._folder("bridge"), free_port(), socks_port=free_port())
+            self.clients.append(node)
+        self._start(node, [*self._base(node), *RELAY, "BridgeRelay 1", "PublishServerDescriptor 0",
+                           f"ORPort 127.0.0.1:{node.or_port}", "ExtORPort auto",
+                           f"ServerTransportPlugin obfs4 exec {obfs4proxy}",
+                           f"ServerTransportListenAddr obfs4 127.0.0.1:{node.socks_port}"])
+        line_file = node.folder / "pt_state" / "obfs4_bridgeline.txt"
+        fingerprint_file = node.folder / "fingerprint"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                cert = re.search(r"cert=(\S+) iat-mode=(\d)", line_file.read_text())
+                fingerprint = fingerprint_file.read_text().split()[1]
+                if cert and "Bootstrapped 100%" in node.log():
+                    return (f"obfs4 127.0.0.1:{node.socks_port} {fingerprint} cert={cert.group(1)} "
+                            f"iat-mode={cert.group(2)}")
+            time.sleep(0.2)
+        raise RuntimeError("the obfs4 bridge did not start: " + node.log()[-800:])
 
     def bootstrapped(self, node: Node) -> bool:
         return "Bootstrapped 100%" in node.log()

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, ui, usb).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, ui, usb, tor).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ GROUPS = {
     "packs": "bench.bench_packs",
     "ui": "bench.bench_ui",
     "usb": "bench.bench_usb",
+    "tor": "bench.bench_tor",
 }
 
 

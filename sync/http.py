@@ -48,6 +48,7 @@ MAX_STATUS_LINE = 1024
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADERS = 100
 POLL = 0.5   # how often a blocked read looks at Cancel
+RECEIVE_BUFFER = 256 * 1024
 _TOKEN_RE = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _STATUS_RE = re.compile(rb"^HTTP/1\.([01]) ([0-9]{3})(?: [\x20-\x7e\t]*)?$")
 _CONTENT_RANGE_RE = re.compile(r"^bytes ([0-9]{1,15})-([0-9]{1,15})/([0-9]{1,15})$")
@@ -140,6 +141,10 @@ class _Connection:
                  traffic: Traffic) -> None:
         self.sock = sock
         self.sock.settimeout(POLL)
+        # A small receive buffer: bytes Tor has fetched wait in Tor (whose flow control then
+        # stops the sender), not in a large kernel buffer a kill would throw away.
+        with contextlib.suppress(OSError):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         self.deadlines = deadlines
         self.cancel = cancel
         self.traffic = traffic

@@ -88,7 +88,8 @@ def add_commands(sub: Any) -> None:
     rs = repo.add_subparsers(dest="repo_command", metavar="ACTION", required=True)
     p = rs.add_parser("publish", help="write a repository folder for an onion service (no vault needed)")
     p.add_argument("out", metavar="OUT")
-    p.add_argument("packs", nargs="+", metavar="PACK.satchel")
+    p.add_argument("packs", nargs="*", metavar="PACK.satchel",
+                   help="packs to add or update (none: sign the index again with a new version and expiry)")
     p.add_argument("--key", required=True, metavar="NAME.key", help="sign the index with this key")
     p.add_argument("--expires", type=positive_int, default=DEFAULT_EXPIRY_DAYS, metavar="DAYS",
                    help=f"days until the index expires (default {DEFAULT_EXPIRY_DAYS})")

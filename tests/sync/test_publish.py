@@ -92,3 +92,20 @@ def test_the_index_is_signed_by_the_given_key_not_the_packs_signer(tmp_path: Pat
     sig = (out / "index.json.minisig").read_text()
     assert publisher.public.to_base64() in sig.splitlines()[0]
     assert json.loads((out / "index.json").read_bytes())["packs"][0]["signer"] == trainer.public.key_id_hex
+
+
+def test_publishing_no_packs_signs_the_index_again(tmp_path: Path, trainer: KeyPair,
+                                                   cli: Callable[..., object]) -> None:
+    """Before the expiry, with nothing new: a new version and expiry, the same packs."""
+    from sync.publish import publish
+
+    out = tmp_path / "repo"
+    first = publish(out, [build(tmp_path / "b", trainer, "org.example.p", 1)], trainer.secret, 30,
+                    now=int(time.time()) - 86400)
+    bins = sorted(p.name for p in out.glob("*.bin"))
+    r = cli("repo", "publish", str(out), "--key", str(trainer.key_path), "--expires", "60")
+    assert r.code == 0, r.err  # type: ignore[attr-defined]
+    index = parse_index((out / "index.json").read_bytes())
+    assert index.version is not None and index.version > first.version
+    assert index.expires is not None and index.expires > first.expires
+    assert [e.id for e in index.packs] == ["org.example.p"] and sorted(p.name for p in out.glob("*.bin")) == bins

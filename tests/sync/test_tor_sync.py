@@ -147,9 +147,11 @@ def _slow_repo(env: TorEnv, tmp_path: Path, folder: str, size: int, rule: Rule) 
     return pack, name, home
 
 
-def test_a_killed_sync_resumes_without_fetching_again_what_it_had(tor_env: TorEnv, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_sync_resumes_without_fetching_again_what_it_had(tor_env: TorEnv, tmp_path: Path,
+                                                                  how: signal.Signals) -> None:
     rule = Rule(slow=0.02)
-    pack, name, home = _slow_repo(tor_env, tmp_path, "killed", 4_000_000, rule)
+    pack, name, home = _slow_repo(tor_env, tmp_path, f"killed{int(how)}", 4_000_000, rule)
     size = pack.stat().st_size
     env = dict(os.environ, SATCHEL_HOME=str(home))
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "sync", "--socks", tor_env.socks], env=env,
@@ -158,19 +160,23 @@ def test_a_killed_sync_resumes_without_fetching_again_what_it_had(tor_env: TorEn
     proc.stdin.write(STDIN.encode())
     proc.stdin.close()
     wait_for(lambda: rule.sent.get(name, 0) >= size // 2, what="half of the pack")
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(30)
+    proc.send_signal(how)
+    code = proc.wait(30)
     first = settle(rule, name)
     with Vault.unlock(home, PASSPHRASE) as vault:
-        held = held_bytes(vault, tor_env.url("killed", hostile=True), entry_for(pack, "x", 1, "x").sha256)
+        held = held_bytes(vault, tor_env.url(f"killed{int(how)}", hostile=True), entry_for(pack, "x", 1, "x").sha256)
     assert size // 4 <= held <= first
-    assert first - held <= 2 * (1 << 20) + 512 * 1024   # at most the row in flight and Tor's buffers
+    if how == signal.SIGKILL:
+        assert first - held <= (1 << 20) + 1024 * 1024   # at most the row in flight and what Tor holds
+    else:                                                 # a quit commits what arrived and stops tidily
+        assert code == 130 and proc.stderr is not None and b"Stopped." in proc.stderr.read()
+        assert first - held <= 1024 * 1024                # only what was still inside Tor
     rule.slow = 0.0
     rule.sent.clear()
     done = sync_cli(tor_env, home)
     assert done.returncode == 0, done.stderr
     assert rule.sent[name] == size - held                   # only the missing bytes, once
-    assert installed(home) == {"org.example.killed": 1}
+    assert installed(home) == {f"org.example.killed{int(how)}": 1}
 
 
 def test_a_stalled_server_is_dropped_after_the_deadline_and_resumed_next_time(

@@ -205,14 +205,33 @@ class TorNet:
             time.sleep(0.1)
         raise RuntimeError(f"the onion service {name} did not get an address")
 
-    def start_client(self, name: str | None = None) -> Node:
-        """A tor client joined to this network, with its own SOCKS port (IsolateSOCKSAuth)."""
+    def start_client(self, name: str | None = None, control: bool = False) -> Node:
+        """A tor client joined to this network, with its own SOCKS port (IsolateSOCKSAuth);
+        with `control`, a control port too (for `traffic_read`)."""
         with self._lock:
             name = name or f"client{len(self.clients)}"
-            node = Node(name, self._folder(name), socks_port=free_port())
+            node = Node(name, self._folder(name), socks_port=free_port(), dir_port=free_port() if control else 0)
             self.clients.append(node)
-        self._start(node, [*self._base(node), f"SocksPort 127.0.0.1:{node.socks_port} IsolateSOCKSAuth ExtendedErrors"])
+        lines = [*self._base(node), f"SocksPort 127.0.0.1:{node.socks_port} IsolateSOCKSAuth ExtendedErrors"]
+        if control:
+            lines += [f"ControlPort 127.0.0.1:{node.dir_port}", "CookieAuthentication 1"]
+        self._start(node, lines)
         return node
+
+    @staticmethod
+    def traffic_read(node: Node) -> int:
+        """Bytes this client's tor read from the network so far (GETINFO traffic/read), over
+        a plain control connection: stem would take ownership of the node and end it."""
+        cookie = (node.folder / "control_auth_cookie").read_bytes().hex()
+        with socket.create_connection(("127.0.0.1", node.dir_port), timeout=10) as s:
+            s.sendall(f"AUTHENTICATE {cookie}\r\nGETINFO traffic/read\r\nQUIT\r\n".encode())
+            reply = b""
+            while chunk := s.recv(4096):
+                reply += chunk
+        m = re.search(rb"traffic/read=(\d+)", reply)
+        if not m:
+            raise RuntimeError("tor did not report its traffic")
+        return int(m.group(1))
 
     def start_obfs4_bridge(self, timeout: float = 60) -> str:
         """A bridge relay behind obfs4proxy, joined to this network; returns its bridge

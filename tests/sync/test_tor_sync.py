@@ -410,3 +410,57 @@ def test_a_missing_tor_program_and_a_bad_bridge_line(tor_env: TorEnv, tmp_path: 
     assert "invalid cert" in done.stderr
     done = run_cli("sync", "--socks", "10.0.0.5:9050", home=home, stdin="")
     assert done.returncode == 1 and "127.0.0.1" in done.stderr
+
+
+def test_a_transfer_below_the_throughput_floor_is_dropped(tor_env: TorEnv, tmp_path: Path) -> None:
+    rule = Rule(slow=0.5)                      # 16 KiB every half second: a trickle, never a stall
+    pack, name, home = _slow_repo(tor_env, tmp_path, "trickle", 1_000_000, rule)
+    start = time.monotonic()
+    report = in_process(tor_env, home, Deadlines(stall=30.0, min_rate=200_000, rate_window=3.0))
+    assert time.monotonic() - start < 30
+    (failed,) = report.failed
+    assert "too slow" in (failed.error or "")
+    rule.release.set()
+
+
+def test_each_repository_gets_its_own_circuit(tor_env: TorEnv, tmp_path: Path) -> None:
+    """Two repositories on the same onion service: each reached with its own SOCKS
+    credentials, so tor (IsolateSOCKSAuth) builds each its own circuit. Seen from the
+    client tor's control port (STREAM events), as a plain control connection."""
+    import socket
+
+    client = tor_env.net.start_client("isolation", control=True)
+    wait_for(lambda: tor_env.net.bootstrapped(client), what="the client's bootstrap")
+    tor_env.publish("isolated-a", tor_env.base_packs[:1])
+    tor_env.publish("isolated-b", tor_env.base_packs[1:2])
+    home = tmp_path / "home"
+    new_learner(home, tor_env.publisher, follow=[tor_env.url("isolated-a"), tor_env.url("isolated-b")])
+    cookie = (client.folder / "control_auth_cookie").read_bytes().hex()
+    events = socket.create_connection(("127.0.0.1", client.dir_port), timeout=60)
+    events.sendall(f"AUTHENTICATE {cookie}\r\nSETEVENTS STREAM\r\n".encode())
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: _read_events(events, lines), daemon=True)
+    reader.start()
+    try:
+        with Vault.unlock(home, PASSPHRASE) as vault:
+            report = sync_all(vault, ExistingTor(SocksEndpoint("127.0.0.1", client.socks_port)))
+        assert report.ok and len(report.imported) == 2
+        time.sleep(0.5)
+    finally:
+        events.close()
+        tor_env.net.stop_client(client)
+    onion = tor_env.repo_onion
+    circuits = {line.split()[4] for line in lines
+                if line.startswith("650 STREAM ") and " SUCCEEDED " in line and onion in line}
+    assert len(circuits) == 2, lines
+
+
+def _read_events(sock, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+    buffer = b""
+    try:
+        while chunk := sock.recv(4096):
+            buffer += chunk
+            *done, buffer = buffer.split(b"\r\n")
+            lines += [d.decode("ascii", "replace") for d in done]
+    except OSError:
+        return

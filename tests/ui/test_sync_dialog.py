@@ -55,6 +55,8 @@ def click(qtbot: Any, button: Any) -> None:
 
 def test_follow_a_repository_and_sync_it_through_a_tor_port(qtbot: Any, learner: Vault, tor_env: TorEnv) -> None:
     dialog = open_dialog(qtbot, learner)
+    qtbot.wait(200)
+    assert dialog.job is None and dialog.tor_state.text() == "Not connected."   # opening never connects
     dialog.address.setText("http://example.org/")
     click(qtbot, dialog.follow_button)
     assert dialog.status.text() == failure_sentence("BadRepositoryUrl")

@@ -33,6 +33,10 @@ DB_NAME = "data"
 DB_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 ASIDE = ".aside"
 MARKER = ".satchel-home"
+# Folders that rooms above the core keep in the home, under neutral names; the panic
+# wipe removes them as well. "cache": the data folder of the tor process Satchel starts
+# (sync.tor): tor's directory cache and guard state, which would show Tor was used.
+AUX_DIRS = ("cache",)
 
 
 def default_home() -> Path:
@@ -74,6 +78,15 @@ class Home:
         except OSError:
             return []
         return sorted(found, key=lambda p: (not p.name.startswith(KEY_NAME), p.name))
+
+    def aux_dir(self, name: str) -> Path:
+        """One of AUX_DIRS (created 0700 by its user, never by the core)."""
+        if name not in AUX_DIRS:
+            raise ValueError("not one of the home's folders")
+        return self.path / name
+
+    def aux_paths(self) -> list[Path]:
+        return [self.path / name for name in AUX_DIRS]
 
     def owned_paths(self) -> list[Path]:
         """Every path Satchel may have written, key files first."""

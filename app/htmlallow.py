@@ -38,8 +38,8 @@ VOID_TAGS = frozenset({"br", "img"})
 IMG_ATTRS = frozenset({"src", "alt", "title", "width", "height"})
 CELL_ATTRS = frozenset({"colspan", "rowspan"})
 MAX_FRAGMENT_CHARS = 1_000_000
-_NUMBER_RE = re.compile(r"^[0-9]{1,4}$")
-_SPAN_RE = re.compile(r"^[1-9][0-9]?$")
+_NUMBER_RE = re.compile(r"^[0-9]{1,4}\Z")
+_SPAN_RE = re.compile(r"^[1-9][0-9]?\Z")
 
 # What to write instead of common tags that are not allowed.
 _HINTS = {

@@ -395,7 +395,7 @@ _SIMPLE_BLOCK = {
     "td_close": "</td>",
 }
 _HEADINGS = {f"h{n}" for n in range(1, 7)}
-_ALIGN_RE = re.compile(r"^text-align:(left|center|right)$")
+_ALIGN_RE = re.compile(r"^text-align:(left|center|right)\Z")
 
 
 def heading_anchor(text: str) -> str:

@@ -187,6 +187,37 @@ MIGRATIONS: list[str] = [
         removed          TEXT NOT NULL
     );
     """,
+    # 6 -> 7: sync over Tor. The repositories the user follows (their addresses say what
+    # the user reads, so they live here, never in a plain file), and downloads in
+    # progress, kept in rows so that an interrupted download resumes after a restart
+    # without a byte of it ever touching a plain temporary file. The last index version
+    # seen from each repository is a version floor (subject ':index:' + address).
+    """
+    CREATE TABLE repositories (
+        url            TEXT PRIMARY KEY,
+        added_at       INTEGER NOT NULL,
+        client_key     TEXT,
+        index_version  INTEGER,
+        index_expires  INTEGER,
+        last_sync      INTEGER
+    );
+    CREATE TABLE downloads (
+        id          INTEGER PRIMARY KEY,
+        repository  TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        pack_id     TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        started_at  INTEGER NOT NULL,
+        UNIQUE (repository, sha256)
+    );
+    CREATE TABLE download_chunks (
+        download_id INTEGER NOT NULL REFERENCES downloads(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        data        BLOB NOT NULL,
+        PRIMARY KEY (download_id, seq)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

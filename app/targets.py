@@ -104,7 +104,7 @@ def _fragment_ok(fragment: str) -> bool:
 
 
 _PACK_LINK_RE = re.compile(r"satchel:([a-z0-9]+(?:[.-][a-z0-9]+)*)/([^#]+)(?:#(.*))?")
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,51 @@ class GuardedConnection:
         return getattr(self._conn, name)
 
 
+class ReadConnection:
+    """A second connection to the vault (Vault.reader), read-only. Each query and the
+    closing are serialized by its own lock, so a wipe on another thread can close it
+    without pulling a statement from under a reader; once closed it refuses to read."""
+
+    def __init__(self, conn: sqlcipher3.Connection) -> None:
+        conn.execute("PRAGMA query_only = ON")
+        self._conn: sqlcipher3.Connection | None = conn
+        self._closing = False
+        self._lock = threading.Lock()
+
+    def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        with self._lock:
+            if self._conn is None or self._closing:
+                raise VaultClosed("The vault is locked.")
+            try:
+                return self._conn.execute(sql, params).fetchone()
+            except sqlcipher3.Error:
+                if self._closing:
+                    raise VaultClosed("The vault is locked.") from None
+                raise
+
+    def fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            if self._conn is None or self._closing:
+                raise VaultClosed("The vault is locked.")
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def close(self, wait: float | None = None) -> None:
+        conn = self._conn
+        if conn is None:
+            return
+        self._closing = True   # from here on nothing more is read, whoever holds the lock
+        with contextlib.suppress(Exception):
+            conn.interrupt()
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            return  # a statement is still finishing; its owner closes the connection after it
+        try:
+            self._conn = None
+            with contextlib.suppress(Exception):
+                conn.close()
+        finally:
+            self._lock.release()
+
+
 class Vault:
     """An unlocked vault. Owns the one database connection (Anki's Collection idea)."""
 
@@ -106,6 +151,7 @@ class Vault:
         self._closing: tuple[int, sqlcipher3.Connection] | None = None
         self._closer: threading.Thread | None = None
         self._state = threading.Lock()  # guards every change of _conn
+        self._readers: set[ReadConnection] = set()
         wipe_mod.register_key_holder(self)
 
     # -- opening -------------------------------------------------------------------
@@ -289,6 +335,28 @@ class Vault:
     def lock(self) -> threading.RLock:
         return self._lock
 
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[ReadConnection]:
+        """A second, read-only connection to the same database, for a thread that must
+        read committed rows while the main connection is inside a write transaction
+        (an import reading the bytes of a download kept in the vault): WAL lets it read
+        beside the writer. Closed on exit; a lock or a wipe closes it first."""
+        with self._lock:
+            _ = self.conn  # raises VaultClosed when locked or wiped
+            reader = ReadConnection(_connect(self.home.db_path, self._key))
+            self._readers.add(reader)
+        try:
+            yield reader
+        finally:
+            with self._lock:
+                self._readers.discard(reader)
+            reader.close()
+
+    def _close_readers(self) -> None:
+        for reader in list(self._readers):
+            reader.close(wait=0.5)
+        self._readers.clear()
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self._lock:
             row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
@@ -403,6 +471,8 @@ class Vault:
         with self._state:
             conn, self._conn = self._conn, None
             self._closed_reason = reason
+        for reader in list(self._readers):  # read-only connections stop reading at once
+            reader.close(wait=0)
         self._zero_key()
         if conn is None:
             return
@@ -417,6 +487,7 @@ class Vault:
                 with contextlib.suppress(Exception):
                     conn.interrupt()
             try:
+                self._close_readers()
                 self._closing = (threading.get_ident(), conn)
                 for write in writes:
                     try:

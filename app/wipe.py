@@ -6,7 +6,8 @@ even with the passphrase (the data key existed only wrapped inside that file; fl
 wear-levelling defeats overwriting large files, so destroying the small key is what
 counts). Key files set aside from a damaged vault, and one whose creation a crash cut
 short, go in the same step. Then every open vault in this process forgets its key (at
-once, whatever it is doing: app.vault.Vault.lock_now). Only then is everything else in
+once, whatever it is doing: app.vault.Vault.lock_now), and the hooks of rooms above
+the core run (sync stops the tor process it started). Only then is everything else in
 the home removed, which may take longer on a large vault: under a home that Satchel
 marked as its own (app.home), every file and folder, whatever later features put
 there; small files are overwritten first, in case they hold secrets of their own (the
@@ -26,6 +27,7 @@ import stat
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -43,12 +45,56 @@ class KeyHolder(Protocol):
 
 _holders: weakref.WeakSet[KeyHolder] = weakref.WeakSet()
 _holders_lock = threading.Lock()
+_hooks: list[Callable[[], None]] = []
+SMALL_FILE = 1 << 20   # files of a home folder up to this size are overwritten before unlinking
 
 
 def register_key_holder(holder: KeyHolder) -> None:
     """Anything holding key material in memory registers here to be told to forget it."""
     with _holders_lock:
         _holders.add(holder)
+
+
+def register_wipe_hook(hook: Callable[[], None]) -> None:
+    """A room above the core that must act on a wipe registers here (the core never
+    imports it): sync stops the tor process it started, so that tor's folder can go and
+    no connection outlives the vault. Hooks run right after the keys in memory are
+    dropped, before files are removed; each must be quick, and a failing one is skipped."""
+    with _holders_lock:
+        if hook not in _hooks:
+            _hooks.append(hook)
+
+
+def _remove_tree(folder: Path, report: WipeReport) -> None:
+    """Remove a home folder without following links: small files are overwritten first
+    (tor's state file names its guards), larger ones (directory caches) unlinked."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    except OSError:
+        report.failed.append(folder.name)
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _remove_tree(path, report)
+            elif entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_size <= SMALL_FILE:
+                destroy_file(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+        except Exception:
+            report.failed.append(entry.name)
+    try:
+        folder.rmdir()
+        report.removed.append(folder.name)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        report.failed.append(folder.name)
 
 
 @dataclass
@@ -129,6 +175,11 @@ def panic_wipe(home_path: Path | str | None = None) -> WipeReport:
             from app import textindex
 
             textindex.clear_caches()  # words of recently highlighted pages
+        with _holders_lock:
+            hooks = list(_hooks)
+        for hook in hooks:
+            with contextlib.suppress(Exception):
+                hook()
         # Step 3: everything else.
         encrypted = {home.db_path, *home.db_side_paths()}
         if home.is_own():

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style, bundle).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style, bundle, tor).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ GROUPS = {
     "library": "bench.bench_library",
     "style": "bench.bench_style",
     "bundle": "bench.bench_bundle",
+    "tor": "bench.bench_tor",
 }
 
 

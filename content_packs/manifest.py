@@ -20,6 +20,7 @@ from typing import Any
 
 from app.bidi import BIDI_CONTROLS
 from app.strictjson import no_duplicate_keys
+from content_packs.bridges import MAX_BRIDGES, BadBridge, parse_bridge
 from content_packs.errors import PackRejected
 from content_packs.limits import (
     DEFAULT_LIMITS,
@@ -38,7 +39,7 @@ _MANIFEST_KEYS = {"format", "id", "version", "title", "language", "kind", "signe
 # A sane bound: fits a signed 32-bit integer everywhere, and a date with a counter
 # (2026013101). Nothing larger is needed, and nothing can be frozen far out of reach.
 MAX_VERSION = 2**31 - 1
-_OPTIONAL_KEYS = {"licence", "attribution", "translation", "translated_from", "uses", "shared_media"}
+_OPTIONAL_KEYS = {"licence", "attribution", "translation", "translated_from", "uses", "shared_media", "tor"}
 TRANSLATION_STATES = ("original", "translated", "reviewed", "machine-assisted")
 LICENCE_CHARS = 200
 ATTRIBUTION_CHARS = 2000
@@ -92,6 +93,7 @@ class Manifest:
     translated_from: str = ""
     uses: tuple[UsedPack, ...] = ()
     shared_media: tuple[SharedEntry, ...] = ()
+    bridges: tuple[str, ...] = ()   # Tor bridge lines carried by the pack (content_packs.bridges)
 
     def file(self, path: str) -> FileEntry | None:
         return self._by_path.get(path)
@@ -124,6 +126,8 @@ class Manifest:
                              for e in self.shared_media],
         }
         doc.update({k: v for k, v in optional.items() if v})
+        if self.bridges:  # absent unless the pack carries bridges (older packs' bytes unchanged)
+            doc["tor"] = {"bridges": list(self.bridges)}
         return doc
 
     def to_bytes(self) -> bytes:
@@ -240,7 +244,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
             page_seen.add(page)
         chapters.append(ChapterEntry(ch_title, tuple(pages)))
     extra = _parse_optional(doc, pack_id, files, limits)
-    return Manifest(pack_id, version, title, language, kind, signer, tuple(chapters), tuple(files), **extra)
+    bridges = _bridges(doc["tor"]) if "tor" in doc else ()
+    return Manifest(pack_id, version, title, language, kind, signer, tuple(chapters), tuple(files), **extra,
+                    bridges=bridges)
 
 
 def _optional_str(doc: dict[str, Any], key: str, what: str, max_len: int) -> str:
@@ -257,7 +263,7 @@ def _parse_optional(doc: dict[str, Any], pack_id: str, files: list[FileEntry], l
     if translation and translation not in TRANSLATION_STATES:
         raise PackRejected("The pack's manifest has an invalid translation status.")
     translated_from = _optional_str(doc, "translated_from", "source language", 35)
-    if translated_from and not LANG_RE.match(translated_from):
+    if translated_from and not LANG_RE.fullmatch(translated_from):
         raise PackRejected("The pack's manifest has an invalid source language.")
     raw_uses = doc.get("uses", [])
     if not isinstance(raw_uses, list) or len(raw_uses) > MAX_USES:
@@ -267,7 +273,7 @@ def _parse_optional(doc: dict[str, Any], pack_id: str, files: list[FileEntry], l
         if not isinstance(entry, dict) or set(entry) != {"pack", "title"}:
             raise PackRejected("The pack's manifest has an invalid entry in the packs it uses.")
         other = entry["pack"]
-        if not isinstance(other, str) or not PACK_ID_RE.match(other) or len(other) > limits.pack_id_chars \
+        if not isinstance(other, str) or not PACK_ID_RE.fullmatch(other) or len(other) > limits.pack_id_chars \
                 or other == pack_id or other in {u.pack for u in uses}:
             raise PackRejected("The pack's manifest names an invalid pack among those it uses.")
         uses.append(UsedPack(other, _str(entry["title"], "title of a pack it uses", limits.title_chars)))
@@ -287,8 +293,24 @@ def _parse_optional(doc: dict[str, Any], pack_id: str, files: list[FileEntry], l
         taken.add(path.casefold())
         if other not in used:
             raise PackRejected("The pack's manifest takes media from a pack it does not name.")
-        if not isinstance(sha, str) or not SHA256_RE.match(sha):
+        if not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
             raise PackRejected("The pack's manifest has an invalid file hash.")
         shared.append(SharedEntry(path, other, _int(entry["size"], "file size", 0, limits.media_bytes), sha))
     return {"licence": licence, "attribution": attribution, "translation": translation,
             "translated_from": translated_from, "uses": tuple(uses), "shared_media": tuple(shared)}
+
+
+def _bridges(tor: Any) -> tuple[str, ...]:
+    """The optional `tor` object: bridge lines, each already in canonical form."""
+    if not isinstance(tor, dict) or set(tor) != {"bridges"} or not isinstance(tor["bridges"], list):
+        raise PackRejected("The pack's manifest has an invalid tor section.")
+    lines = tor["bridges"]
+    if not lines or len(lines) > MAX_BRIDGES or len(set(map(str, lines))) != len(lines):
+        raise PackRejected("The pack's manifest has an invalid list of bridges.")
+    for line in lines:
+        try:
+            if parse_bridge(line).line != line:
+                raise BadBridge("not canonical")
+        except BadBridge:
+            raise PackRejected("The pack's manifest carries an invalid bridge line.") from None
+    return tuple(lines)

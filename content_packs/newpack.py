@@ -90,9 +90,9 @@ def write_new_pack(folder: Path, pack_id: str | None = None, title: str | None =
     """Write the folder; raise SourceError (nothing written) if it cannot be done safely."""
     folder = Path(folder)
     pack_id = pack_id or _default_id(folder)
-    if not PACK_ID_RE.match(pack_id) or "." not in pack_id or len(pack_id) > 128:
+    if not PACK_ID_RE.fullmatch(pack_id) or "." not in pack_id or len(pack_id) > 128:
         raise SourceError("The pack id must be lower-case reverse-DNS, like 'org.example.guide'.")
-    if not LANG_RE.match(language):
+    if not LANG_RE.fullmatch(language):
         raise SourceError("The language must be a BCP 47 tag, like 'ar' or 'zh-Hans'.")
     title = (title or folder.name.replace("-", " ").replace("_", " ").strip() or "New pack").strip()
     if any(ch in title for ch in '"\\\n\r\t') or len(title) > 300:

@@ -34,7 +34,7 @@ _PLACEHOLDER_ALT = frozenset({
 _NUMBERED_ALT_RE = re.compile(r"^(?:image|img|picture|pic|photo|screenshot|screen ?shot|figure|fig|dsc|scan)"
                               r"[\s_-]*\d*$", re.IGNORECASE)
 _FILE_ALT_RE = re.compile(r"^\S+\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?)$", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"^[^\s@/:]+@[^\s@/:]+\.[A-Za-z]{2,}$")
+_EMAIL_RE = re.compile(r"^[^\s@/:]+@[^\s@/:]+\.[A-Za-z]{2,}\Z")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bidi import bidi_controls
+from content_packs.bridges import BadBridge, parse_bridges
 from content_packs.errors import SourceError
 from content_packs.limits import (
     DEFAULT_LIMITS,
@@ -62,6 +63,7 @@ class PackSource:
     translated_from: str = ""
     uses: list[UsedPack] = field(default_factory=list)
     shared: dict[str, SharedEntry] = field(default_factory=dict)  # media shown, carried by another pack
+    bridges: list[str] = field(default_factory=list)       # [tor] bridges, canonical lines
 
     def file_entries(self) -> list[FileEntry]:
         return [FileEntry(p, len(b), hashlib.sha256(b).hexdigest()) for p, b in sorted(self.files.items())]
@@ -252,6 +254,30 @@ def _chapters(doc: dict[str, Any], src: PackSource, limits: Limits, problems: Pr
             src.chapters.append(ChapterEntry(ch_title, tuple(kept)))
 
 
+def _tor_bridges(tor: Any, problems: Problems) -> list[str]:
+    """The optional [tor] table: bridge lines the pack carries to people who cannot reach Tor."""
+    if tor is None:
+        return []
+    if not isinstance(tor, dict):
+        problems.error(_TOML, "[tor] must be a table")
+        return []
+    for key in sorted(set(tor) - {"bridges"}):
+        problems.error(_TOML, f"[tor] has an unknown field '{shown(key, 40)}' (allowed: bridges)")
+    lines = tor.get("bridges")
+    if not isinstance(lines, list) or not lines or not all(isinstance(x, str) for x in lines):
+        problems.error(_TOML, "[tor] field 'bridges' must list bridge lines as strings")
+        return []
+    try:
+        bridges = parse_bridges(lines)
+    except BadBridge as exc:
+        problems.error(_TOML, f"[tor] bridges: {exc}")
+        return []
+    if len(bridges) != len(lines):
+        problems.error(_TOML, "[tor] bridges: a line is empty, a comment or listed twice")
+        return []
+    return [b.line for b in bridges]
+
+
 def check_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path | None = None,
                  *, follow_uses: bool = True) -> SourceReport:
     """Every problem of a source folder, and the pack it describes (None if pack.toml
@@ -262,9 +288,10 @@ def check_source(root: Path, limits: Limits = DEFAULT_LIMITS, trust_list: Path |
     root = Path(root)
     doc = _read_toml(root, limits)
     problems = Problems()
-    for table in sorted(set(doc) - {"pack", "chapters", "uses"}):
-        problems.error(_TOML, f"unknown table '{shown(table, 40)}' (allowed: [pack], [[chapters]], [[uses]])")
+    for table in sorted(set(doc) - {"pack", "chapters", "uses", "tor"}):
+        problems.error(_TOML, f"unknown table '{shown(table, 40)}' (allowed: [pack], [[chapters]], [[uses]], [tor])")
     src = _pack_table(doc, root, limits, problems)
+    src.bridges = _tor_bridges(doc.get("tor"), problems)
     used = uses.read_uses(doc.get("uses"), src, limits, problems, follow=follow_uses)
     _chapters(doc, src, limits, problems)
     pages_listed = {p for c in src.chapters for p in c.pages}

@@ -74,7 +74,7 @@ def read_uses(raw: Any, src: PackSource, limits: Limits, problems: Problems, fol
                            "title)")
         pack, source, media, title = table.get("pack"), table.get("source"), table.get("media", False), \
             table.get("title")
-        if not isinstance(pack, str) or not PACK_ID_RE.match(pack) or "." not in pack \
+        if not isinstance(pack, str) or not PACK_ID_RE.fullmatch(pack) or "." not in pack \
                 or len(pack) > limits.pack_id_chars:
             problems.error(_TOML, f"{where} field 'pack' must be the other pack's id, like 'org.example.glossary'")
             continue

@@ -392,6 +392,20 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
     manifest_bytes = read_raw(archive, MANIFEST_NAME, limits.manifest_bytes, "manifest")
     if sig_bytes is None or manifest_bytes is None:
         raise PackRejected("This file is not a Satchel pack (it has no signed manifest).")
+    manifest, grant, signed_at = verify_manifest(manifest_bytes, sig_bytes, policy, limits)
+    _check_members(infos, manifest, limits)
+    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
+                        archive, f, owns, limits)
+
+
+def verify_manifest(manifest_bytes: bytes, sig_bytes: bytes, policy: TrustPolicy,
+                    limits: Limits = DEFAULT_LIMITS) -> tuple[Manifest, Grant, int]:
+    """Steps 2 to 4 on a manifest and its signature alone: the signature by a key the
+    policy knows, verified over the raw bytes, then (only then) the strict parse, the
+    trusted comment, the signer, trust and version floor. Used by the pack verifier and
+    by an online update that reads a new manifest before fetching the members it names."""
+    if len(manifest_bytes) > limits.manifest_bytes or len(sig_bytes) > limits.signature_bytes:
+        raise PackRejected("The pack's manifest is larger than Satchel accepts.")
     try:
         sig = minisign.parse_signature(sig_bytes)
     except MinisignError as exc:
@@ -424,9 +438,7 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
         raise VersionRefused(str(exc)) from None
     except TrustError as exc:
         raise UntrustedSigner(str(exc)) from None
-    _check_members(infos, manifest, limits)
-    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
-                        archive, f, owns, limits)
+    return manifest, grant, signed_at
 
 
 def _check_members(infos: list[zipfile.ZipInfo], manifest: Manifest, limits: Limits) -> None:

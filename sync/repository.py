@@ -52,6 +52,7 @@ SIGNER_COMMENT = "repository index signed by public key "
 _KEY_ID_RE = re.compile(r"^[0-9A-F]{16}\Z")
 _COMMENT_RE = re.compile(r"^pack-repository-index format=([0-9]{1,4}) created=([0-9]{1,16})\Z")
 _TOP_KEYS = {"type", "format", "created", "packs", "trust_list"}
+_ONLINE_KEYS = {"version", "expires"}   # an online repository's index (satchel repo publish)
 _ENTRY_KEYS = {"file", "id", "version", "size", "sha256", "signer"}
 
 
@@ -107,6 +108,8 @@ class Index:
     created: int
     packs: tuple[IndexEntry, ...] = ()
     trust_list: tuple[bytes, bytes] | None = None   # (document, signature), verified on use
+    version: int | None = None    # online: goes up with every publication (no rollback)
+    expires: int | None = None    # online: Unix time after which it may be frozen or blocked
 
     def entry_for_file(self, name: str) -> IndexEntry | None:
         low = name.lower()
@@ -118,6 +121,10 @@ class Index:
             "packs": [e.to_dict() for e in sorted(self.packs, key=lambda e: e.file)],
             "trust_list": None,
         }
+        if self.version is not None:
+            doc["version"] = self.version
+        if self.expires is not None:
+            doc["expires"] = self.expires
         if self.trust_list is not None:
             document, signature = self.trust_list
             doc["trust_list"] = {"document": base64.b64encode(document).decode("ascii"),
@@ -155,10 +162,13 @@ def parse_index(data: bytes) -> Index:
                          parse_constant=lambda _: (_ for _ in ()).throw(ValueError()))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadIndex("The stick's index is not valid JSON.") from None
-    if not isinstance(doc, dict) or set(doc) != _TOP_KEYS or doc["type"] != INDEX_TYPE:
+    if not isinstance(doc, dict) or not _TOP_KEYS <= set(doc) <= _TOP_KEYS | _ONLINE_KEYS \
+            or doc["type"] != INDEX_TYPE:
         raise BadIndex("The stick's index is not a repository index.")
     _int(doc["format"], FORMAT, FORMAT)
     created = _int(doc["created"], 0, 2**53)
+    version = _int(doc["version"], 1, 2**53) if "version" in doc else None
+    expires = _int(doc["expires"], 0, 2**53) if "expires" in doc else None
     raw = doc["packs"]
     if not isinstance(raw, list) or len(raw) > MAX_PACKS:
         raise BadIndex("The stick's index has an invalid pack list.")
@@ -193,7 +203,7 @@ def parse_index(data: bytes) -> Index:
                           trust["signature"].encode("utf-8"))
         except ValueError:
             raise BadIndex("The stick's index carries an invalid trust list.") from None
-    return Index(created, tuple(entries), trust_list)
+    return Index(created, tuple(entries), trust_list, version, expires)
 
 
 # -- reading and verifying ---------------------------------------------------------

@@ -113,6 +113,24 @@ def bundle_dir() -> Path:
     return exe.parent
 
 
+@pytest.fixture(scope="session")
+def tor_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One private Tor network per session, shared by the sync and the dialog tests
+    (tests/sync/torenv.py: 3 authorities, 3 relays, two onion services in front of nginx
+    and a hostile server, one client); torn down at the end of the session."""
+    import shutil
+
+    sys.path.insert(0, str(TESTS / "sync"))
+    from torenv import start_env
+
+    for tool in ("tor", "tor-gencert", "nginx"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            pytest.fail(f"the Tor sync tests need {tool} (build/system-packages installs it)")
+    env = start_env(tmp_path_factory.mktemp("tornet"))
+    yield env
+    env.stop()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """In CI every check must run: a test skipped for a missing tool counts as failed

@@ -80,10 +80,14 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.wipe_button.clicked.connect(self.panic)
         self.usb_button = push("")
         self.usb_button.clicked.connect(lambda: self.open_usb())
+        self.sync_button = push("")
+        self.sync_button.clicked.connect(lambda: self.open_sync())
         self.usb_button.setVisible(False)
+        self.sync_button.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(self.brand)
         bar.addStretch(1)
+        bar.addWidget(self.sync_button)
         bar.addWidget(self.usb_button)
         bar.addWidget(self.lock_button)
         bar.addWidget(self.wipe_button)
@@ -176,9 +180,12 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.lock_button.setToolTip(shortcuts.tip("lock"))
         self.lock_button.setVisible(self.session is not None)
         self.usb_button.setVisible(self.session is not None)
+        self.sync_button.setVisible(self.session is not None)
         set_button_text(self.usb_button, tr("&USB stick"))
         self.usb_button.setToolTip(shortcuts.tip("usb"))
         self.wipe_button.setText(tr("Wipe"))  # no mnemonic: only a deliberate gesture wipes
+        set_button_text(self.sync_button, tr("Sync over Tor"))
+        self.sync_button.setAccessibleName(tr("Sync over Tor"))
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
         self.wipe_button.setToolTip(shortcuts.tip("wipe", tr("Destroy the whole library at once")))
         self.menus.retranslate()
@@ -199,6 +206,7 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
             old.deleteLater()
         self.lock_button.setVisible(self.session is not None)
         self.usb_button.setVisible(self.session is not None)
+        self.sync_button.setVisible(self.session is not None)
         widget.setFocus()
         self.menus.refresh()
 
@@ -363,6 +371,7 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         ).run()
         self.lock_button.setVisible(True)
         self.usb_button.setVisible(True)
+        self.sync_button.setVisible(True)
         return session
 
     def _prefs_loaded(self, session: Session, prefs: Prefs, show: bool) -> None:
@@ -456,6 +465,7 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
             session.end(writes, panic=panic)
         self.lock_button.setVisible(False)
         self.usb_button.setVisible(False)
+        self.sync_button.setVisible(False)
 
     def _close_dialogs(self) -> None:
         from ui.panic import close_dialogs
@@ -540,6 +550,19 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         if path:
             self._usb_dialog.add_stick(path)
         return self._usb_dialog
+
+    def open_sync(self) -> Any:
+        """The Tor sync dialog; only while unlocked. It connects only when asked to."""
+        if self.session is None:
+            return None
+        from ui.qt import Qt
+        from ui.sync_dialog import SyncDialog
+
+        dialog = SyncDialog(self.session.vault, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: self._usb_closed())
+        dialog.open()
+        return dialog
 
     def _usb_closed(self) -> None:
         # Packs may have arrived: show the library as it is now.

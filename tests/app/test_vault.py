@@ -366,3 +366,39 @@ def test_home_default_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert Home().path == tmp_path / "envhome"
     monkeypatch.delenv("SATCHEL_HOME")
     assert Home().path.name == "Satchel"
+
+
+def test_a_reader_connection_reads_beside_a_write_transaction(vault: Vault) -> None:
+    """An import holds the main connection's transaction while its worker thread reads a
+    download kept in the vault through a second, read-only connection."""
+    import threading
+
+    vault.set_setting("sync.x", "committed")
+    with vault.reader() as reader, vault.transaction() as conn:
+        conn.execute("UPDATE settings SET value = '\"uncommitted\"' WHERE key = 'sync.x'")
+        got: list[object] = []
+        t = threading.Thread(target=lambda: got.append(reader.fetchone(
+            "SELECT value FROM settings WHERE key = 'sync.x'")[0]))
+        t.start()
+        t.join(10)
+        assert got == ['"committed"']
+        with pytest.raises(sqlcipher3.DatabaseError):
+            reader.fetchone("DELETE FROM settings")   # read-only
+
+
+@pytest.mark.parametrize("how", ["lock", "wipe"])
+def test_a_reader_is_closed_by_a_lock_or_a_wipe(vault: Vault, home: Path, how: str) -> None:
+    from app.errors import VaultClosed
+    from app.wipe import panic_wipe
+
+    with vault.reader() as reader:
+        assert reader.fetchone("SELECT count(*) FROM settings") is not None
+        if how == "lock":
+            vault.close()
+        else:
+            panic_wipe(home)
+        with pytest.raises(VaultClosed):
+            reader.fetchone("SELECT count(*) FROM settings")
+    with pytest.raises(VaultClosed):
+        with vault.reader():
+            pass

@@ -174,3 +174,45 @@ def test_key_destruction_is_fast_on_a_large_vault(vault: Vault, home: Path) -> N
     report = panic_wipe(home)
     assert report.removed[0] == "key"
     assert report.key_seconds <= report.total_seconds
+
+
+def test_wipe_runs_hooks_and_removes_the_home_folders_of_other_rooms(vault: Vault, home: Path) -> None:
+    """sync keeps tor's data in home/cache and registers a hook that stops tor: the wipe
+    runs the hook after the key is gone and removes the folder, links never followed."""
+    from app import wipe
+
+    cache = home / "cache"
+    (cache / "keys").mkdir(parents=True)
+    (cache / "state").write_text("Guard in EntryGuard guard1 0123456789ABCDEF\n")
+    (cache / "cached-microdescs").write_bytes(b"m" * (wipe.SMALL_FILE + 10))
+    outside = home.parent / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("not Satchel's")
+    (cache / "link").symlink_to(outside)
+    seen: list[bool] = []
+
+    def hook() -> None:
+        seen.append((home / "key").exists())
+
+    wipe.register_wipe_hook(hook)
+    try:
+        report = panic_wipe(home)
+    finally:
+        wipe._hooks.remove(hook)
+    assert seen == [False]                       # ran, and only after the key file was destroyed
+    assert not cache.exists() and "cache" in report.removed
+    assert (outside / "keep").read_text() == "not Satchel's"
+
+
+def test_a_failing_hook_does_not_stop_the_wipe(vault: Vault, home: Path) -> None:
+    from app import wipe
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    wipe.register_wipe_hook(broken)
+    try:
+        report = panic_wipe(home)
+    finally:
+        wipe._hooks.remove(broken)
+    assert report.key_destroyed and not (home / "data").exists()

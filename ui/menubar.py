@@ -62,6 +62,7 @@ class MenuBar:
             "library": (lambda: self._view().show_library(), unlocked),
             "search": (lambda: self._view().focus_search(), unlocked),
             "usb": (w.open_usb, unlocked),
+            "sync": (w.open_sync, unlocked),
             "settings": (w.open_settings, unlocked),
             "quit": (w.close, lambda: True),
             "help": (lambda: self.open_dialog("help"), lambda: True),

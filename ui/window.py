@@ -185,6 +185,7 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.usb_button.setToolTip(shortcuts.tip("usb"))
         self.wipe_button.setText(tr("Wipe"))  # no mnemonic: only a deliberate gesture wipes
         set_button_text(self.sync_button, tr("Sync over Tor"))
+        self.sync_button.setToolTip(shortcuts.tip("sync"))
         self.sync_button.setAccessibleName(tr("Sync over Tor"))
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
         self.wipe_button.setToolTip(shortcuts.tip("wipe", tr("Destroy the whole library at once")))

@@ -20,7 +20,7 @@ LIST = ROOT / "build" / "system-packages"
 # Needed before `make` can run at all (the building guide says to install them first).
 PREREQUISITES = {"make", "git"}
 # Package names that are also the names of programs, which prose may mention.
-PROGRAM_NAMES = {"tor", "minisign", "dbus", "nginx", "curl"}
+PROGRAM_NAMES = {"tor", "minisign", "dbus", "nginx", "curl", "mount"}  # also words of prose
 SUBPROCESS_CALLS = {"run", "Popen", "check_output", "check_call", "call"}
 
 

@@ -41,9 +41,12 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
+
+from app import hanfold, stemming
 
 __all__ = [
     "FTS_TOKENIZE",
@@ -162,6 +165,8 @@ class _FoldTable(dict):  # type: ignore[type-arg]
         category = unicodedata.category(chr(cp))
         if cp in _LETTER_FOLDS:
             value = _LETTER_FOLDS[cp]
+        elif cp in _han_table():
+            value = _han_table()[cp]
         elif _in_ranges(cp, _STRIP_RANGES):
             value = None
         elif category == "Cf" and cp != 0x200C:
@@ -259,6 +264,8 @@ def _fold(text: str) -> str:
             text = text.replace(source, target)
     if fast.digit.search(text) is not None:
         text = fast.digit.sub(_fold_match, text)
+    if _HAN_RE.search(text) is not None:
+        text = text.translate(hanfold.bmp_table())
     return text
 
 
@@ -267,6 +274,8 @@ def _fold_match(m: re.Match[str]) -> str:
 
 
 _LETTER_FOLD_PAIRS = tuple((chr(a), chr(b)) for a, b in _LETTER_FOLDS.items() if b is not None)
+_HAN_RE = re.compile("[\u2e80-\u2fdf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_han_table = hanfold.table
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -415,12 +424,14 @@ def _with_forms(m: re.Match[str]) -> str:
     return f"{word} {word[2:]}"  # article
 
 
-def index_text(text: str) -> str:
+def index_text(text: str, language: str | None = None) -> str:
     """Normalise ``text`` and return its search tokens separated by single spaces.
 
-    Words come first (each Arabic-script word followed by its extra forms), then the
-    bigrams and last character of every run of a script written without spaces, run
-    by run: only the order within a run matters to FTS5 phrase queries.
+    Words come first (each Arabic-script word followed by its extra forms), then, when
+    ``language`` has a stemmer (app.stemming), the tagged stem of every word of that
+    stemmer's script whose stem differs from the word, then the bigrams and last
+    character of every run of a script written without spaces, run by run: only the
+    order within a run matters to FTS5 phrase queries.
     """
     norm, plain = _normalize_and_check(text)
     words: list[str] = []
@@ -433,7 +444,48 @@ def index_text(text: str) -> str:
                 _tokens_fast(line, words, grams)
             else:
                 _tokens_by_loop(line, line.translate(_CLASSES), words, grams)
+    rule = stemming.rule_for(language)
+    if rule is not None:
+        words = [" ".join(part for part in words if part)]
+        words.append(stem_tokens(words[0], rule))
     return " ".join(part for part in words + grams if part)
+
+
+def stem_tokens(words: str, rule: stemming.StemRule) -> str:
+    """The tagged stems of the space-separated normalised ``words`` of ``rule``'s script
+    that differ from their word, space-separated (the index's word forms)."""
+    if not words:
+        return ""
+    if words.isascii() and rule.algorithm not in _NON_LATIN_ALGORITHMS:
+        candidates = words.split(" ")  # ASCII words are Latin letters and digits
+    else:
+        candidates = rule.words_re.findall(words)
+    if not candidates:
+        return ""
+    stems = _normalized_stems(rule, candidates)
+    tag = rule.tag
+    return " ".join([tag + stem for word, stem in zip(candidates, stems, strict=True) if stem != word and stem])
+
+
+_NON_LATIN_ALGORITHMS = frozenset({"arabic", "armenian", "greek", "hindi", "nepali", "persian", "russian",
+                                   "tamil", "yiddish"})
+
+
+def _normalized_stems(rule: stemming.StemRule, words: list[str]) -> list[str]:
+    """Stems of normalised words, normalised like every token ("" for a stem that would
+    not be one token)."""
+    raw = rule.stem_words(words)
+    joined = " ".join(raw)
+    norm = _normalize(joined) if not joined.isascii() else joined
+    out = norm.split(" ")
+    if len(out) == len(words) and all(out):
+        return out
+    return [_one_stem(stem) for stem in raw]  # a stem normalised into several pieces
+
+
+def _one_stem(stem: str) -> str:
+    norm = _normalize(stem)
+    return norm if norm and _fast_tables().word.fullmatch(norm) is not None else ""
 
 
 def _tokens_fast(norm: str, words: list[str], grams: list[str], no_space_runs: bool = True) -> None:
@@ -491,18 +543,30 @@ def _fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def match_query(query: str) -> str | None:
-    """Turn a user's query into an FTS5 MATCH expression in which every term must match.
+def match_query(query: str, languages: Iterable[str] = ()) -> str | None:
+    """Turn a user's query into an FTS5 MATCH expression in which every term must match
+    (app.textquery.Query.expression); ``languages`` choose the stemmers of word forms.
 
     Returns ``None`` when the query holds nothing searchable.
     """
-    parts: list[str] = []
-    for kind, term in _query_terms(query):
-        if kind == _WORD or len(term) == 1:
-            parts.append(_fts_string(term) + "*")
-        else:
-            parts.append(_fts_string(" ".join(_bigrams(term))))
-    return " ".join(parts) if parts else None
+    from app.textquery import Query
+
+    return Query.parse(query, languages).expression()
+
+
+def highlight_spans(text: str, query: str, language: str | None = None) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) spans of ``text`` matching ``query``, as
+    app.textquery.highlight_spans gives them for a page in ``language``."""
+    from app import textquery
+
+    return textquery.highlight_spans(text, textquery.Query.parse(query, [language] if language else []), language)
+
+
+def snippet(text: str, query: str, width: int = 160, language: str | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """app.textquery.snippet for a query given as text."""
+    from app import textquery
+
+    return textquery.snippet(text, textquery.Query.parse(query, [language] if language else []), width, language)
 
 
 class _Token(NamedTuple):
@@ -570,176 +634,12 @@ def _mapped_tokens(text: str) -> Iterator[tuple[int, _Token]]:
 
 
 def clear_caches() -> None:
-    """Forget the normalised words kept to speed up highlighting (call on lock)."""
+    """Forget the normalised words kept to speed up highlighting and stemming (call on
+    lock)."""
     _cached_chunk_tokens.cache_clear()
     _normalize_cluster.cache_clear()
+    stemming.clear_caches()
+    if "app.textquery" in sys.modules:
+        sys.modules["app.textquery"].clear_caches()
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Return sorted, non-overlapping (start, end) spans of ``text`` matching ``query``.
-
-    Words match by prefix and are highlighted whole (partial highlights would break
-    Arabic letter joining); runs of scripts without spaces match as substrings.
-    """
-    terms = _query_terms(query)
-    return _merge(list(_iter_hits(text, terms))) if terms else []
-
-
-def _iter_hits(text: str, terms: list[tuple[str, str]]) -> Iterator[tuple[int, int]]:
-    """Yield spans of ``text`` matching ``terms``, ordered by start within each token
-    and tokens in text order (so the first span yielded is the earliest)."""
-    words = [t for k, t in terms if k == _WORD]
-    runs = [(k, t) for k, t in terms if k != _WORD]
-    for offset, token in _mapped_tokens(text):
-        local: list[tuple[int, int]] = []
-        if token.kind == _WORD:
-            if words:
-                local = _word_hits(token.text, words)
-        else:
-            for kind, term in runs:
-                if kind != token.kind:
-                    continue
-                at = token.text.find(term)
-                while at >= 0:
-                    local.append((at, at + len(term)))
-                    at = token.text.find(term, at + 1)
-            local.sort()
-        for a, b in local:
-            yield offset + token.starts[a], offset + token.ends[b - 1]
-
-
-def _word_hits(word: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Spans of ``word`` (normalised) matched by prefix ``terms``, as the index would."""
-    hits: list[tuple[int, int]] = []
-    if _ZWNJ in word:
-        pos = 0
-        for part in word.split(_ZWNJ):
-            if part and any(form.startswith(t) for form in _word_forms(part) for t in terms):
-                hits.append((pos, pos + len(part)))
-            pos += len(part) + 1
-    if not hits and any(form.startswith(t) for form in _word_forms(word) for t in terms):
-        hits.append((0, len(word)))
-    return hits
-
-
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _is_mark(ch: str) -> bool:
-    return bool(_CLUSTERS[ord(ch)] == "m")
-
-
-def _collapse(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace and control characters to single spaces and drop bidi
-    embedding controls (a cut snippet would leave them unbalanced).
-
-    Returns the new string and, for each index 0..len(text), its index in it.
-    """
-    out: list[str] = []
-    index: list[int] = []
-    pending_space = False
-    for ch in text:
-        if ch in _BIDI_CONTROLS:
-            index.append(len(out))
-            continue
-        if ch.isspace() or unicodedata.category(ch) == "Cc":
-            if out:
-                pending_space = True
-            index.append(len(out))
-            continue
-        if pending_space:
-            out.append(" ")
-            pending_space = False
-        index.append(len(out))
-        out.append(ch)
-    index.append(len(out))
-    return "".join(out), index
-
-
-def snippet(
-    text: str, query: str, width: int = 160
-) -> tuple[str, list[tuple[int, int]]]:
-    """Return about ``width`` characters of ``text`` around the first match of
-    ``query`` (or from the start) with whitespace collapsed and '…' at cut ends, and
-    the match spans relative to the returned string."""
-    width = max(width, 1)
-    terms = _query_terms(query)
-    hits: list[tuple[int, int]] = []
-    anchor = 0
-    if terms:
-        found = _iter_hits(text, terms)
-        first = next(found, None)
-        if first is not None:
-            anchor = first[0]
-            hits.append(first)
-            for hit in found:
-                if hit[0] >= anchor + 8 * width:
-                    break
-                hits.append(hit)
-    spans = _merge(hits)
-    # Work on a bounded region so cost does not grow with the page.
-    region_start = max(0, anchor - 4 * width)
-    while region_start > 0 and _is_mark(text[region_start]):
-        region_start -= 1
-    region_end = min(len(text), anchor + 8 * width)
-    while region_end < len(text) and _is_mark(text[region_end]):
-        region_end += 1
-    region, index = _collapse(text[region_start:region_end])
-    local = [
-        (index[max(a, region_start) - region_start], index[min(b, region_end) - region_start])
-        for a, b in spans
-        if b > region_start and a < region_end
-    ]
-    local = [(a, b) for a, b in local if b > a]
-
-    if local:
-        first_a, first_b = local[0]
-        before = max(0, min(width // 3, width - (first_b - first_a)))
-        start = max(0, first_a - before)
-    else:
-        first_a = first_b = 0
-        start = 0
-    end = min(len(region), start + width)
-    if end - start < width:
-        start = max(0, end - width)
-    if start > 0:
-        space = region.find(" ", start, min(first_a, start + 20) if local else start + 20)
-        if space >= 0:
-            start = space + 1
-    if end < len(region):
-        space = region.rfind(" ", max(first_b, end - 20), end)
-        if space >= 0:
-            end = space
-    while start > 0 and _is_mark(region[start]):
-        start -= 1
-    while end < len(region) and _is_mark(region[end]):
-        end += 1
-
-    piece = region[start:end]
-    stripped = piece.lstrip(" ")
-    start += len(piece) - len(stripped)
-    piece = stripped.rstrip(" ")
-    end = start + len(piece)
-
-    cut_before = start > 0 or text[:region_start].strip() != ""
-    cut_after = end < len(region.rstrip(" ")) or text[region_end:].strip() != ""
-    prefix = _ELLIPSIS if cut_before and piece else ""
-    suffix = _ELLIPSIS if cut_after and piece else ""
-    shift = len(prefix) - start
-    out_spans = [
-        (max(a, start) + shift, min(b, end) + shift)
-        for a, b in local
-        if b > start and a < end
-    ]
-    return prefix + piece + suffix, out_spans

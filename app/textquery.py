@@ -1,0 +1,335 @@
+"""What a user's query asks for, and where it is found in a page.
+
+A query is parsed once (``Query.parse``) into the normalised terms app.textindex would
+index: words, and runs of scripts written without spaces. From it come the FTS5 MATCH
+expression that finds pages and the spans that highlight the matches in a snippet or in
+the opened page, so what is found is always what is marked.
+
+Guarantees:
+
+* User input never reaches FTS5 syntax: every term is a quoted string; operators,
+  column filters and quotes typed by the user are searched as words or ignored.
+  The query is capped at ``MAX_QUERY_CHARS`` characters and ``MAX_QUERY_TERMS`` terms.
+* A word matches a page's word that starts with it (prefix), or, for the stemmers of the
+  query's languages, a word of the same stem (app.stemming): "passwords" finds
+  "password", and the reverse. An Arabic word with an attached article or conjunction
+  matches exactly what the bare word matches (التشفير and تشفير find the same pages; the
+  longer form only ranks pages that use it higher).
+* A run of a script without spaces matches where the run occurs (an FTS5 phrase of
+  bigrams), a single character where it starts a bigram or ends a run.
+* ``highlight_spans`` and ``snippet`` mark a page's word exactly when the index makes
+  that page match the word, and report spans in the caller's original string; spans
+  never split a base character from its combining marks.
+
+Nothing is logged or written; the only state is bounded in-memory caches, emptied by
+``clear_caches`` (app.textindex.clear_caches calls it when the vault locks).
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from app import stemming
+from app.stemming import StemRule
+from app.textindex import (
+    _CLUSTERS,
+    _ELLIPSIS,
+    _WORD,
+    _ZWNJ,
+    MAX_QUERY_TERMS,
+    _bigrams,
+    _fts_string,
+    _mapped_tokens,
+    _normalized_stems,
+    _query_terms,
+    _word_forms,
+)
+
+__all__ = ["MAX_QUERY_TERMS", "Query", "WordTerm", "clear_caches", "highlight_spans", "snippet"]
+
+TITLE_COLUMNS = "{title chapter}"
+
+
+@dataclass(frozen=True)
+class WordTerm:
+    """One word of a query, normalised."""
+
+    text: str
+    bare: str  # without an attached Arabic article or conjunction (else == text)
+    stems: tuple[tuple[StemRule, str], ...]  # the bare word's stem under each query stemmer
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return (self.text,) if self.bare == self.text else (self.text, self.bare)
+
+    def phrases(self) -> list[str]:
+        """FTS5 phrases any of which a page must hold for this word."""
+        out = [_fts_string(p) + "*" for p in self.prefixes]
+        for rule, stem in self.stems:
+            out.append(_fts_string(rule.tag + stem))
+        # The index holds a word's tagged stem only where it differs from the word: a
+        # page's word that is its own stem is found by the stem as a plain word.
+        out.extend(_fts_string(s) for s in dict.fromkeys(s for _, s in self.stems) if not s.startswith(self.bare))
+        return out
+
+    def matches(self, form: str, rule: StemRule | None) -> bool:
+        """Whether the index makes a page word's form (one of app.textindex._word_forms)
+        match this term, in a page whose stemmer is ``rule``."""
+        if form.startswith(self.prefixes):
+            return True
+        for query_rule, stem in self.stems:
+            if form == stem:
+                return True
+            if query_rule is rule and _stem_of(rule, form) == stem:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[WordTerm, ...]
+    runs: tuple[tuple[str, str], ...]  # (token class, normalised run) of no-space scripts
+
+    @classmethod
+    def parse(cls, text: str, languages: Iterable[str] = ()) -> Query:
+        """The query a user typed, with the stemmers of ``languages`` for word forms."""
+        rules = stemming.rules_for(list(languages))
+        words: list[WordTerm] = []
+        runs: list[tuple[str, str]] = []
+        for kind, term in _query_terms(text):
+            if kind == _WORD:
+                bare = _bare(term)
+                stems = tuple((rule, stem) for rule in rules if (stem := _query_stem(rule, bare)))
+                words.append(WordTerm(term, bare, stems))
+            else:
+                runs.append((kind, term))
+        return cls(tuple(words), tuple(runs))
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.runs
+
+    def expression(self) -> str | None:
+        """An FTS5 MATCH expression in which every term must match (None if empty)."""
+        groups: list[str] = []
+        for word in self.words:
+            phrases = word.phrases()
+            groups.append(phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")")
+        for _kind, run in self.runs:
+            groups.append(_fts_string(run) + "*" if len(run) == 1 else _fts_string(" ".join(_bigrams(run))))
+        # Explicit AND: FTS5 allows the implicit one only between plain phrases.
+        return " AND ".join(groups) if groups else None
+
+    def title_expression(self) -> str | None:
+        """The same expression, matched only in a page's title and chapter title."""
+        expression = self.expression()
+        return f"{TITLE_COLUMNS} : ({expression})" if expression else None
+
+    def word_texts(self) -> list[str]:
+        return [w.text for w in self.words]
+
+
+def _bare(word: str) -> str:
+    """The most reduced form the index holds for an Arabic-script word with an attached
+    article or conjunction (app.textindex._word_forms), else the word."""
+    if len(word) >= 4 and "\u0600" <= word[0] <= "\u06ff":
+        return _word_forms(word)[-1]
+    return word
+
+
+def _query_stem(rule: StemRule, word: str) -> str:
+    if rule.word_re.fullmatch(word) is None:
+        return ""
+    return _normalized_stems(rule, [word])[0]
+
+
+@functools.lru_cache(maxsize=8192)
+def _stem_of(rule: StemRule, form: str) -> str | None:
+    """The stem the index holds for a page word's form under ``rule`` (None if the
+    rule does not stem words of that script)."""
+    if rule.word_re.fullmatch(form) is None:
+        return None
+    return _normalized_stems(rule, [form])[0]
+
+
+def clear_caches() -> None:
+    """Forget the words whose stems were looked up while highlighting (call on lock)."""
+    _stem_of.cache_clear()
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight_spans(text: str, query: Query, language: str | None = None) -> list[tuple[int, int]]:
+    """Return sorted, non-overlapping (start, end) spans of ``text`` (a page in
+    ``language``) matching ``query``.
+
+    Words are highlighted whole (partial highlights would break Arabic letter joining);
+    runs of scripts without spaces match as substrings.
+    """
+    if query.empty:
+        return []
+    return _merge(list(_iter_hits(text, query, stemming.rule_for(language))))
+
+
+def _iter_hits(text: str, query: Query, rule: StemRule | None) -> Iterator[tuple[int, int]]:
+    """Yield spans of ``text`` matching ``query``, ordered by start within each token
+    and tokens in text order (so the first span yielded is the earliest)."""
+    words = query.words
+    runs = query.runs
+    for offset, token in _mapped_tokens(text):
+        local: list[tuple[int, int]] = []
+        if token.kind == _WORD:
+            if words:
+                local = _word_hits(token.text, words, rule)
+        else:
+            for kind, term in runs:
+                if kind != token.kind:
+                    continue
+                at = token.text.find(term)
+                while at >= 0:
+                    local.append((at, at + len(term)))
+                    at = token.text.find(term, at + 1)
+            local.sort()
+        for a, b in local:
+            yield offset + token.starts[a], offset + token.ends[b - 1]
+
+
+def _word_hits(word: str, terms: tuple[WordTerm, ...], rule: StemRule | None) -> list[tuple[int, int]]:
+    """Spans of ``word`` (normalised) matched by ``terms``, as the index would."""
+
+    def hit(part: str) -> bool:
+        return any(term.matches(form, rule) for form in _word_forms(part) for term in terms)
+
+    hits: list[tuple[int, int]] = []
+    if _ZWNJ in word:
+        pos = 0
+        for part in word.split(_ZWNJ):
+            if part and hit(part):
+                hits.append((pos, pos + len(part)))
+            pos += len(part) + 1
+    if not hits and hit(word):
+        hits.append((0, len(word)))
+    return hits
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_mark(ch: str) -> bool:
+    return bool(_CLUSTERS[ord(ch)] == "m")
+
+
+def _collapse(text: str) -> tuple[str, list[int]]:
+    """Collapse whitespace and control characters to single spaces and drop bidi
+    embedding controls (a cut snippet would leave them unbalanced).
+
+    Returns the new string and, for each index 0..len(text), its index in it.
+    """
+    out: list[str] = []
+    index: list[int] = []
+    pending_space = False
+    for ch in text:
+        if ch in _BIDI_CONTROLS:
+            index.append(len(out))
+            continue
+        if ch.isspace() or unicodedata.category(ch) == "Cc":
+            if out:
+                pending_space = True
+            index.append(len(out))
+            continue
+        if pending_space:
+            out.append(" ")
+            pending_space = False
+        index.append(len(out))
+        out.append(ch)
+    index.append(len(out))
+    return "".join(out), index
+
+
+def snippet(
+    text: str, query: Query, width: int = 160, language: str | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """Return about ``width`` characters of ``text`` (a page in ``language``) around the
+    first match of ``query`` (or from the start) with whitespace collapsed and '…' at
+    cut ends, and the match spans relative to the returned string."""
+    width = max(width, 1)
+    hits: list[tuple[int, int]] = []
+    anchor = 0
+    if not query.empty:
+        found = _iter_hits(text, query, stemming.rule_for(language))
+        first = next(found, None)
+        if first is not None:
+            anchor = first[0]
+            hits.append(first)
+            for hit in found:
+                if hit[0] >= anchor + 8 * width:
+                    break
+                hits.append(hit)
+    spans = _merge(hits)
+    # Work on a bounded region so cost does not grow with the page.
+    region_start = max(0, anchor - 4 * width)
+    while region_start > 0 and _is_mark(text[region_start]):
+        region_start -= 1
+    region_end = min(len(text), anchor + 8 * width)
+    while region_end < len(text) and _is_mark(text[region_end]):
+        region_end += 1
+    region, index = _collapse(text[region_start:region_end])
+    local = [
+        (index[max(a, region_start) - region_start], index[min(b, region_end) - region_start])
+        for a, b in spans
+        if b > region_start and a < region_end
+    ]
+    local = [(a, b) for a, b in local if b > a]
+
+    if local:
+        first_a, first_b = local[0]
+        before = max(0, min(width // 3, width - (first_b - first_a)))
+        start = max(0, first_a - before)
+    else:
+        first_a = first_b = 0
+        start = 0
+    end = min(len(region), start + width)
+    if end - start < width:
+        start = max(0, end - width)
+    if start > 0:
+        space = region.find(" ", start, min(first_a, start + 20) if local else start + 20)
+        if space >= 0:
+            start = space + 1
+    if end < len(region):
+        space = region.rfind(" ", max(first_b, end - 20), end)
+        if space >= 0:
+            end = space
+    while start > 0 and _is_mark(region[start]):
+        start -= 1
+    while end < len(region) and _is_mark(region[end]):
+        end += 1
+
+    piece = region[start:end]
+    stripped = piece.lstrip(" ")
+    start += len(piece) - len(stripped)
+    piece = stripped.rstrip(" ")
+    end = start + len(piece)
+
+    cut_before = start > 0 or text[:region_start].strip() != ""
+    cut_after = end < len(region.rstrip(" ")) or text[region_end:].strip() != ""
+    prefix = _ELLIPSIS if cut_before and piece else ""
+    suffix = _ELLIPSIS if cut_after and piece else ""
+    shift = len(prefix) - start
+    out_spans = [
+        (max(a, start) + shift, min(b, end) + shift)
+        for a, b in local
+        if b > start and a < end
+    ]
+    return prefix + piece + suffix, out_spans

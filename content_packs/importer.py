@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from app import markdown as md
-from app import textindex
 from app.errors import SatchelError
 from app.progress import forget_missing_pages
 from app.quiz import is_quiz_path
+from app.searchindex import INSERT_SQL, page_tokens
 from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
@@ -99,6 +99,7 @@ class _PreparedPage:
     markdown: str | bytes  # as kept (app.library.stored_markdown)
     title_tokens: str
     body_tokens: str
+    chapter_tokens: str
 
 
 _DONE = object()
@@ -162,7 +163,7 @@ class _TextWorker(threading.Thread):
             m = self.pack.manifest
             batch: list[_PreparedPage] = []
             batch_bytes = 0
-            for path in (p for c in m.chapters for p in c.pages):
+            for chapter, path in ((c, p) for c in m.chapters for p in c.pages):
                 entry = m.file(path)
                 assert entry is not None  # parse_manifest guarantees listed pages are files
                 if entry.size > self.pack.limits.page_bytes:
@@ -176,7 +177,7 @@ class _TextWorker(threading.Thread):
                 title = (title or path.rsplit("/", 1)[-1])[:300]
                 kept: str | bytes = text if deflated is None else deflated  # see app.library.stored_markdown
                 batch.append(_PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", kept,
-                                           textindex.index_text(title), textindex.index_text(plain)))
+                                           *page_tokens(title, plain, chapter.title, m.language)))
                 batch_bytes += sys.getsizeof(kept) + sys.getsizeof(batch[-1].body_tokens)  # in memory
                 self.done_bytes += entry.size
                 if len(batch) >= BATCH_PAGES or batch_bytes >= BATCH_BYTES:
@@ -291,8 +292,9 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                      for i, (page_id, p) in enumerate(zip(ids, batch, strict=True))],
                 )
                 conn.executemany(
-                    "INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
-                    [(page_id, p.title_tokens, p.body_tokens) for page_id, p in zip(ids, batch, strict=True)],
+                    INSERT_SQL,
+                    [(page_id, p.title_tokens, p.body_tokens, p.chapter_tokens)
+                     for page_id, p in zip(ids, batch, strict=True)],
                 )
                 seq += len(batch)
                 next_id += len(batch)

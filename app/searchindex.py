@@ -1,0 +1,76 @@
+"""What the search index holds for a page, and rebuilding it from the stored pages.
+
+The index (`page_search`, FTS5, contentless) has three columns: the page's title, its
+text, and the title of its chapter, each as app.textindex tokens in the pack's language
+(words, their stems, bigrams of scripts written without spaces). The importer and the
+rebuild below make a page's row with the same function, so a rebuilt index is exactly
+the index a fresh import would make.
+
+Guarantees:
+
+* ``rebuild_search_index`` runs inside the caller's transaction (a schema migration, or
+  any later change of tokenisation): it either replaces every row or, if anything fails,
+  the transaction rolls back and the old index stays. It reads pages in batches, so its
+  memory does not grow with the library.
+* Nothing is logged but a count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from app import markdown as md
+from app import textindex
+
+log = logging.getLogger(__name__)
+
+BATCH_PAGES = 256
+INSERT_SQL = "INSERT INTO page_search (rowid, title, body, chapter) VALUES (?, ?, ?, ?)"
+
+
+def page_tokens(title: str, text: str, chapter: str, language: str) -> tuple[str, str, str]:
+    """The (title, body, chapter) tokens of a page whose plain text is ``text``."""
+    return (
+        textindex.index_text(title, language),
+        textindex.index_text(text, language),
+        textindex.index_text(chapter, language),
+    )
+
+
+def rebuild_search_index(conn: Any, progress: Callable[[int, int], None] | None = None) -> int:
+    """Re-tokenise every stored page into ``page_search``; returns the number of pages.
+
+    Must be called inside a write transaction on ``conn``."""
+    from app.library import stored_markdown
+
+    conn.execute("INSERT INTO page_search (page_search) VALUES ('delete-all')")
+    total = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
+    done = 0
+    last = -1
+    chapters: dict[tuple[int | None, str], str] = {}
+    while True:
+        rows = conn.execute(
+            "SELECT p.id, p.title, p.markdown, p.chapter_id, coalesce(c.title, ''), k.language "
+            "FROM pages p JOIN packs k ON k.id = p.pack_id LEFT JOIN chapters c ON c.id = p.chapter_id "
+            "WHERE p.id > ? ORDER BY p.id LIMIT ?",
+            (last, BATCH_PAGES),
+        ).fetchall()
+        if not rows:
+            break
+        out = []
+        for page_id, title, markdown, chapter_id, chapter_title, language in rows:
+            key = (chapter_id, language)
+            if key not in chapters:
+                chapters = {key: textindex.index_text(chapter_title, language)}  # pages come chapter by chapter
+            text = md.index_fields(stored_markdown(markdown))[1]
+            out.append((page_id, textindex.index_text(title, language), textindex.index_text(text, language),
+                        chapters[key]))
+        conn.executemany(INSERT_SQL, out)
+        last = rows[-1][0]
+        done += len(rows)
+        if progress is not None:
+            progress(done, total)
+    log.info("search index rebuilt for %d pages", done)
+    return done

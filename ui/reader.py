@@ -15,6 +15,7 @@ from typing import Any
 
 from ui.browser import ExternalLinkDialog, PageBrowser, external_address
 from ui.errors import show_error
+from ui.findbar import PageFinder
 from ui.i18n import tr
 from ui.pageload import PageData, load_page
 from ui.qt import (
@@ -97,6 +98,7 @@ class ReaderView(QWidget):
         self.browser.anchorClicked.connect(self._link)
         self.content = QStackedWidget()
         self.content.addWidget(self.browser)
+        self.finder = PageFinder(session, self.browser, self)  # search words, Ctrl+F (ui/findbar.py)
         self.quiz: QuizView | None = None
         self.note = QPlainTextEdit()
         self.note.setAccessibleName(tr("Private note"))
@@ -113,6 +115,7 @@ class ReaderView(QWidget):
         col.addLayout(bar)
         col.addWidget(self.title)
         col.addWidget(self.content, 4)
+        col.addWidget(self.finder.bar)
         col.addWidget(self.note, 1)
         split = QSplitter()
         split.addWidget(self.outline)
@@ -140,7 +143,7 @@ class ReaderView(QWidget):
             ("Ctrl+PgUp", lambda: self.step(-1)),
             ("Ctrl+PgDown", lambda: self.step(+1)),
             ("Ctrl+D", self.bookmark.toggle),
-            ("Escape", self.back.emit),
+            ("Escape", lambda: self.finder.close() or self.back.emit()),
         ):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -233,10 +236,12 @@ class ReaderView(QWidget):
             self.content.addWidget(self.quiz)
             self.content.setCurrentWidget(self.quiz)
             self.browser.clear_page()
+            self.finder.page_shown(data.language, has_text=False)
         else:
             self._pending_scroll = data.scroll
             self.browser.show_page(data.html, data.images, rtl, self._point_size())
             self.content.setCurrentWidget(self.browser)
+            self.finder.page_shown(data.language)
             if fragment:
                 self._pending_scroll = None
                 QTimer.singleShot(0, lambda: self.browser.scrollToAnchor(fragment))
@@ -400,6 +405,7 @@ class ReaderView(QWidget):
         """Forget every piece of content this view shows (lock, panic)."""
         self._note_timer.stop()
         self._scroll_timer.stop()
+        self.finder.teardown()
         self.browser.clear_page()
         self.note.blockSignals(True)
         self.note.clear()

@@ -1,6 +1,10 @@
 """What an unlocked session shows: a bar (library, search box, settings) above the
 library, the reader or the search results.
 
+Opening a search result keeps the query and the results: "Back to results" (Alt+Left)
+or Enter in the search box returns to them, and the page shows the searched words.
+Ctrl+F finds in the open page; pressed again (or anywhere else) it goes to the search box.
+
 The view holds content only while the session lives: `teardown()` empties every widget
 that showed content, and the window deletes the whole view on lock or panic.
 """
@@ -41,14 +45,20 @@ class SessionView(QWidget):
         self.search_box.setAccessibleName(tr("Search the library"))
         self.search_box.setClearButtonEnabled(True)
         self.settings_button = push(tr("Settings"))
-        bar = QHBoxLayout()
-        bar.addWidget(self.home_button)
-        bar.addWidget(self.search_box, 1)
-        bar.addWidget(self.settings_button)
+        self.results_button = push(tr("Back to results"), tr("Back to the search results"))
+        self.results_button.setToolTip(tr("Back to the search results (Alt+Left)"))
+        self.results_button.setVisible(False)
 
         self.library = LibraryView(session)
         self.reader = ReaderView(session)
         self.search = SearchView(session)
+        bar = QHBoxLayout()
+        bar.addWidget(self.home_button)
+        bar.addWidget(self.results_button)
+        bar.addWidget(self.search_box, 1)
+        bar.addWidget(self.search.filters)
+        bar.addWidget(self.settings_button)
+        self._from_search = False
         self.stack = QStackedWidget()
         for w in (self.library, self.reader, self.search):
             self.stack.addWidget(w)
@@ -60,45 +70,92 @@ class SessionView(QWidget):
         self.home_button.clicked.connect(self.show_library)
         self.settings_button.clicked.connect(self.settings_requested.emit)
         self.search_box.textChanged.connect(self._search_changed)
-        self.search_box.returnPressed.connect(lambda: self.search.results.setFocus())
+        self.search_box.returnPressed.connect(self.show_results)
         self.library.open_requested.connect(self.open)
-        self.search.open_requested.connect(self.open)
+        self.search.open_requested.connect(self.open_hit)
+        self.search.suggestion_chosen.connect(self.search_box.setText)
+        self.results_button.clicked.connect(self.show_results)
         self.reader.back.connect(self.show_library)
         self.reader.changed.connect(self._reader_changed)
+        self.stack.currentChanged.connect(lambda _i: self._update_bar())
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.focus_search)
+        find.activated.connect(self.find)
+        back = QShortcut(QKeySequence(QKeySequence.StandardKey.Back), self)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.activated.connect(self.show_results)
         self._before_search: QWidget = self.library
         self._library_stale = False
         self.setFocusProxy(self.library.tree)
         self.library.refresh()
+        self.search.refresh_filters()
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
         self.search_box.selectAll()
+
+    def find(self) -> None:
+        """Ctrl+F: find in the open page; again, or anywhere else, the search box."""
+        finder = self.reader.finder
+        reader = self.reader
+        in_page = self.stack.currentWidget() is reader and reader.content.currentWidget() is reader.browser
+        if in_page and not finder.edit.hasFocus():
+            finder.open()
+        else:
+            self.focus_search()
 
     def _search_changed(self, text: str) -> None:
         if text.strip():
             if self.stack.currentWidget() is not self.search:
                 self._before_search = self.stack.currentWidget()
                 self.stack.setCurrentWidget(self.search)
+                self.search.refresh_filters()  # packs may have come or gone since
             self.search.set_query(text)
         else:
             self.search.set_query("")
-            self.stack.setCurrentWidget(self._before_search)
+            self._from_search = False
+            if self.stack.currentWidget() is self.search:
+                self.stack.setCurrentWidget(self._before_search)
+        self._update_bar()
+
+    def show_results(self) -> None:
+        """Back to the search results, exactly as they were (if there is a query)."""
+        if not self.search_box.text().strip():
+            return
+        if self.stack.currentWidget() is self.reader:
+            self.reader.flush()
+        self.stack.setCurrentWidget(self.search)
+        self.search.results.setFocus()
+        if self.search.results.currentRow() < 0 and self.search.results.count():
+            self.search.results.setCurrentRow(0)
+
+    def open_hit(self, pack_id: str, path: str | None = None) -> None:
+        """Open a search result: the query and results stay, the page shows the words."""
+        self.reader.finder.pending_search = self.search.query
+        self._open(pack_id, path)
+        self._from_search = True
+        self._update_bar()
 
     def open(self, pack_id: str, path: str | None = None) -> None:
-        if self.stack.currentWidget() is self.search:
-            self.search_box.blockSignals(True)
-            self.search_box.clear()
-            self.search_box.blockSignals(False)
-            self.search.teardown()
+        self._open(pack_id, path)
+        self._from_search = False
+        self._update_bar()
+
+    def _open(self, pack_id: str, path: str | None) -> None:
         self.stack.setCurrentWidget(self.reader)
         self.reader.open(pack_id, path)
         self.reader.browser.setFocus()
 
+    def _update_bar(self) -> None:
+        current = self.stack.currentWidget()
+        self.search.filters.setVisible(current is self.search)
+        self.results_button.setVisible(
+            current is self.reader and self._from_search and bool(self.search_box.text().strip())
+        )
+
     def show_library(self) -> None:
         self.reader.flush()
+        self._from_search = False
         self.stack.setCurrentWidget(self.library)
         if self._library_stale:
             self.library.refresh()

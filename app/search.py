@@ -8,9 +8,10 @@ app.textquery into quoted FTS5 expressions (no operator injection).
 
 Guarantees:
 
-* Ranking: pages whose title or chapter title holds every word of the query come first,
-  then the pages that only mention them; within each group bm25 decides, the page's own
-  title weighing most, then its chapter's, then its text.
+* Ranking: pages whose title or chapter title holds every word of the query come first
+  (found in the small `page_titles` index), then the pages that only mention them; within
+  each group bm25 decides, the page's own title weighing most, then its chapter's, then
+  its text.
 * Filters by language (a BCP 47 prefix: "zh" takes "zh-Hant") and by pack never widen a
   search; the query's word forms use the stemmers of the languages searched.
 * Each hit names its pack (id and title), its language and its chapter, and carries a
@@ -33,6 +34,7 @@ from app.vault import Vault
 
 MAX_LIMIT = 200
 WEIGHTS = "4.0, 1.0, 2.0"  # bm25 weights of the title, body and chapter columns
+TITLE_WEIGHTS = "2.0, 1.0"  # ... of page_titles: the page's own title, then its chapter's
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,23 @@ def parse(vault: Vault, query: str, filters: Filters) -> Query:
     return Query.parse(query, search_languages(vault, filters))
 
 
-_SELECT = (
-    "SELECT s.rowid, k.id, p.path, p.title, p.markdown, k.language, k.title, coalesce(c.title, '') "
-    "FROM page_search s JOIN pages p ON p.id = s.rowid JOIN packs k ON k.id = p.pack_id "
-    "LEFT JOIN chapters c ON c.id = p.chapter_id WHERE page_search MATCH ?"
+_DETAILS = (
+    "SELECT p.id, k.id, p.path, p.title, p.markdown, k.language, k.title, coalesce(c.title, '') "
+    "FROM pages p JOIN packs k ON k.id = p.pack_id LEFT JOIN chapters c ON c.id = p.chapter_id WHERE p.id IN "
 )
+
+
+def _ranked(conn: Any, table: str, weights: str, expression: str, filters: Filters, limit: int) -> list[int]:
+    """Page ids matching `expression` in an index table, best first. Only ids and scores
+    are read here; a page's text is read for the few hits shown (reading it for every
+    match, to sort, costs more than the search)."""
+    where, params = filters.sql()
+    if where:
+        sql = (f"SELECT s.rowid FROM {table} s JOIN pages p ON p.id = s.rowid JOIN packs k ON k.id = p.pack_id "
+               f"WHERE {table} MATCH ?{where} ORDER BY bm25({table}, {weights}) LIMIT ?")
+    else:
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, {weights}) LIMIT ?"
+    return [r[0] for r in conn.execute(sql, [expression, *params, limit])]
 
 
 def search(vault: Vault, query: str, limit: int = 20, lang: str | None = None,
@@ -101,38 +115,39 @@ def search(vault: Vault, query: str, limit: int = 20, lang: str | None = None,
     if expression is None:
         return []
     limit = max(1, min(int(limit), MAX_LIMIT))
-    where, params = filters.sql()
-    order = f" ORDER BY bm25(page_search, {WEIGHTS}) LIMIT ?"
     with vault.lock:
         conn = vault.conn
-        rows = conn.execute(_SELECT + where + order, [parsed.title_expression(), *params, limit]).fetchall()
-        if len(rows) < limit:
-            # Every title match is in `rows`: the rest are pages that only mention the words.
-            seen = {r[0] for r in rows}
-            more = conn.execute(_SELECT + where + order, [expression, *params, limit + len(rows)]).fetchall()
-            rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
-    return [_hit(row, parsed) for row in rows]
+        ids = _ranked(conn, "page_titles", TITLE_WEIGHTS, expression, filters, limit)
+        if len(ids) < limit:
+            # Every title match is in `ids`: the rest are pages that only mention the words.
+            seen = set(ids)
+            more = _ranked(conn, "page_search", WEIGHTS, expression, filters, limit + len(ids))
+            ids += [i for i in more if i not in seen][: limit - len(ids)]
+        rows = {r[0]: r for r in conn.execute(_DETAILS + f"({','.join('?' * len(ids))})", ids)} if ids else {}
+    memo: dict[str, dict[str, list[tuple[int, int]]]] = {}  # per language: the words already matched
+    return [_hit(rows[i], parsed, memo) for i in ids if i in rows]
 
 
-def _hit(row: tuple[Any, ...], query: Query) -> Hit:
+def _hit(row: tuple[Any, ...], query: Query, memo: dict[str, dict[str, list[tuple[int, int]]]]) -> Hit:
     _rowid, pack_id, path, title, markdown, language, pack_title, chapter = row
-    text, spans = textquery.snippet(snippet_text(stored_markdown(markdown)), query, language=language)
+    text, spans = textquery.snippet(snippet_text(stored_markdown(markdown)), query, language=language,
+                                    memo=memo.setdefault(language, {}))
     return Hit(pack_id, path, title, text, language, pack_title, chapter, spans)
 
 
-def count(vault: Vault, query: Query, filters: Filters) -> int:
-    """How many pages `query` finds (used to check a suggestion finds something)."""
+def finds(vault: Vault, query: Query, filters: Filters) -> bool:
+    """Whether `query` finds any page (a suggestion is offered only if it does)."""
     expression = query.expression()
     if expression is None:
-        return 0
+        return False
     where, params = filters.sql()
     with vault.lock:
         row = vault.conn.execute(
-            "SELECT count(*) FROM page_search s JOIN pages p ON p.id = s.rowid JOIN packs k ON k.id = p.pack_id "
-            f"WHERE page_search MATCH ?{where}",
+            "SELECT 1 FROM page_search s JOIN pages p ON p.id = s.rowid JOIN packs k ON k.id = p.pack_id "
+            f"WHERE page_search MATCH ?{where} LIMIT 1",
             [expression, *params],
         ).fetchone()
-    return int(row[0])
+    return row is not None
 
 
 def suggest(vault: Vault, query: str, lang: str | None = None, pack: str | None = None) -> str | None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from app.search import Filters, count, parse
+from app.search import Filters, finds, parse
 from app.textquery import Query
 from app.vault import Vault
 
@@ -95,7 +95,7 @@ def suggestion(vault: Vault, query: Query, filters: Filters) -> str | None:
     words: list[str] = []
     changed = False
     for term in query.words:
-        if count(vault, Query((term,), ()), filters) > 0:
+        if finds(vault, Query((term,), ()), filters):
             words.append(term.text)
             continue
         if len(term.text) < MIN_WORD:
@@ -109,4 +109,4 @@ def suggestion(vault: Vault, query: Query, filters: Filters) -> str | None:
     if not changed:
         return None
     text = " ".join(words + [run for _, run in query.runs])
-    return text if count(vault, parse(vault, text, filters), filters) > 0 else None
+    return text if finds(vault, parse(vault, text, filters), filters) else None

@@ -428,8 +428,8 @@ def index_text(text: str, language: str | None = None) -> str:
     """Normalise ``text`` and return its search tokens separated by single spaces.
 
     Words come first (each Arabic-script word followed by its extra forms), then, when
-    ``language`` has a stemmer (app.stemming), the tagged stem of every word of that
-    stemmer's script whose stem differs from the word, then the bigrams and last
+    ``language`` has a stemmer (app.stemming), the stem of every word of that stemmer's
+    script whose stem differs from the word, then the bigrams and last
     character of every run of a script written without spaces, run by run: only the
     order within a run matters to FTS5 phrase queries.
     """
@@ -452,8 +452,8 @@ def index_text(text: str, language: str | None = None) -> str:
 
 
 def stem_tokens(words: str, rule: stemming.StemRule) -> str:
-    """The tagged stems of the space-separated normalised ``words`` of ``rule``'s script
-    that differ from their word, space-separated (the index's word forms)."""
+    """The stems of the space-separated normalised ``words`` of ``rule``'s script that
+    differ from their word, space-separated (the index's word forms)."""
     if not words:
         return ""
     if words.isascii() and rule.algorithm not in _NON_LATIN_ALGORITHMS:
@@ -463,8 +463,7 @@ def stem_tokens(words: str, rule: stemming.StemRule) -> str:
     if not candidates:
         return ""
     stems = _normalized_stems(rule, candidates)
-    tag = rule.tag
-    return " ".join([tag + stem for word, stem in zip(candidates, stems, strict=True) if stem != word and stem])
+    return " ".join([stem for word, stem in zip(candidates, stems, strict=True) if stem != word and stem])
 
 
 _NON_LATIN_ALGORITHMS = frozenset({"arabic", "armenian", "greek", "hindi", "nepali", "persian", "russian",

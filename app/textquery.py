@@ -28,8 +28,9 @@ Nothing is logged or written; the only state is bounded in-memory caches, emptie
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from app import stemming
@@ -50,9 +51,6 @@ from app.textindex import (
 
 __all__ = ["MAX_QUERY_TERMS", "Query", "WordTerm", "clear_caches", "highlight_spans", "snippet"]
 
-TITLE_COLUMNS = "{title chapter}"
-
-
 @dataclass(frozen=True)
 class WordTerm:
     """One word of a query, normalised."""
@@ -65,27 +63,29 @@ class WordTerm:
     def prefixes(self) -> tuple[str, ...]:
         return (self.text,) if self.bare == self.text else (self.text, self.bare)
 
+    @property
+    def stem_set(self) -> frozenset[str]:
+        return frozenset(stem for _, stem in self.stems)
+
     def phrases(self) -> list[str]:
-        """FTS5 phrases any of which a page must hold for this word."""
+        """FTS5 phrases any of which a page must hold for this word: the word (and its
+        bare Arabic form) by prefix, and each distinct stem the prefix does not cover.
+        The index holds a page word's stem beside it where they differ, so a stem finds
+        both the words that are their own stem and the forms that reduce to it."""
         out = [_fts_string(p) + "*" for p in self.prefixes]
-        for rule, stem in self.stems:
-            out.append(_fts_string(rule.tag + stem))
-        # The index holds a word's tagged stem only where it differs from the word: a
-        # page's word that is its own stem is found by the stem as a plain word.
-        out.extend(_fts_string(s) for s in dict.fromkeys(s for _, s in self.stems) if not s.startswith(self.bare))
+        out.extend(_fts_string(s) for s in sorted(self.stem_set) if not s.startswith(self.prefixes))
         return out
 
     def matches(self, form: str, rule: StemRule | None) -> bool:
         """Whether the index makes a page word's form (one of app.textindex._word_forms)
         match this term, in a page whose stemmer is ``rule``."""
-        if form.startswith(self.prefixes):
+        if form.startswith(self.prefixes) or form in self.stem_set:
             return True
-        for query_rule, stem in self.stems:
-            if form == stem:
-                return True
-            if query_rule is rule and _stem_of(rule, form) == stem:
-                return True
-        return False
+        # The form's own stem is a token of the index too (where it differs from the form).
+        stem = _stem_of(rule, form) if rule is not None else None
+        if not stem or stem == form:
+            return False
+        return stem.startswith(self.prefixes) or stem in self.stem_set
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,6 @@ class Query:
             groups.append(_fts_string(run) + "*" if len(run) == 1 else _fts_string(" ".join(_bigrams(run))))
         # Explicit AND: FTS5 allows the implicit one only between plain phrases.
         return " AND ".join(groups) if groups else None
-
-    def title_expression(self) -> str | None:
-        """The same expression, matched only in a page's title and chapter title."""
-        expression = self.expression()
-        return f"{TITLE_COLUMNS} : ({expression})" if expression else None
 
     def word_texts(self) -> list[str]:
         return [w.text for w in self.words]
@@ -180,19 +175,24 @@ def highlight_spans(text: str, query: Query, language: str | None = None) -> lis
     """
     if query.empty:
         return []
-    return _merge(list(_iter_hits(text, query, stemming.rule_for(language))))
+    return _merge(list(_iter_hits(text, query, stemming.rule_for(language), {})))
 
 
-def _iter_hits(text: str, query: Query, rule: StemRule | None) -> Iterator[tuple[int, int]]:
+def _iter_hits(text: str, query: Query, rule: StemRule | None,
+               memo: dict[str, list[tuple[int, int]]]) -> Iterator[tuple[int, int]]:
     """Yield spans of ``text`` matching ``query``, ordered by start within each token
-    and tokens in text order (so the first span yielded is the earliest)."""
+    and tokens in text order (so the first span yielded is the earliest). ``memo`` keeps
+    the spans of words already seen, for this query and ``rule`` (pages repeat words)."""
     words = query.words
     runs = query.runs
     for offset, token in _mapped_tokens(text):
         local: list[tuple[int, int]] = []
         if token.kind == _WORD:
             if words:
-                local = _word_hits(token.text, words, rule)
+                found = memo.get(token.text)
+                if found is None:
+                    found = memo[token.text] = _word_hits(token.text, words, rule)
+                local = found
         else:
             for kind, term in runs:
                 if kind != token.kind:
@@ -231,6 +231,25 @@ def _is_mark(ch: str) -> bool:
     return bool(_CLUSTERS[ord(ch)] == "m")
 
 
+# Characters _collapse treats specially that str.split() does not: bidi controls (dropped)
+# and control characters that are not whitespace (turned into spaces).
+_NOT_FOR_SPLIT_RE = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def _collapse_fast(text: str) -> tuple[str, Callable[[int], int]]:
+    """``_collapse`` for text without bidi controls or non-space control characters, by
+    str.split (in C); the index is a function, computed only for the few offsets asked."""
+
+    def index(i: int) -> int:
+        prefix = text[:i]
+        base = len(" ".join(prefix.split()))
+        if base and i < len(text) and not text[i].isspace() and prefix[-1].isspace():
+            return base + 1  # the start of a word after a gap: past the one space
+        return base
+
+    return " ".join(text.split()), index
+
+
 def _collapse(text: str) -> tuple[str, list[int]]:
     """Collapse whitespace and control characters to single spaces and drop bidi
     embedding controls (a cut snippet would leave them unbalanced).
@@ -259,35 +278,40 @@ def _collapse(text: str) -> tuple[str, list[int]]:
 
 
 def snippet(
-    text: str, query: Query, width: int = 160, language: str | None = None
+    text: str, query: Query, width: int = 160, language: str | None = None,
+    memo: dict[str, list[tuple[int, int]]] | None = None,
 ) -> tuple[str, list[tuple[int, int]]]:
     """Return about ``width`` characters of ``text`` (a page in ``language``) around the
     first match of ``query`` (or from the start) with whitespace collapsed and '…' at
-    cut ends, and the match spans relative to the returned string."""
+    cut ends, and the match spans relative to the returned string. ``memo`` may be
+    shared by the snippets of one query in pages of one language."""
     width = max(width, 1)
     hits: list[tuple[int, int]] = []
     anchor = 0
     if not query.empty:
-        found = _iter_hits(text, query, stemming.rule_for(language))
+        found = _iter_hits(text, query, stemming.rule_for(language), {} if memo is None else memo)
         first = next(found, None)
         if first is not None:
             anchor = first[0]
             hits.append(first)
             for hit in found:
-                if hit[0] >= anchor + 8 * width:
+                if hit[0] >= anchor + 3 * width:
                     break
                 hits.append(hit)
     spans = _merge(hits)
     # Work on a bounded region so cost does not grow with the page.
-    region_start = max(0, anchor - 4 * width)
+    region_start = max(0, anchor - 2 * width)
     while region_start > 0 and _is_mark(text[region_start]):
         region_start -= 1
-    region_end = min(len(text), anchor + 8 * width)
+    region_end = min(len(text), anchor + 3 * width)
     while region_end < len(text) and _is_mark(text[region_end]):
         region_end += 1
-    region, index = _collapse(text[region_start:region_end])
+    raw = text[region_start:region_end]
+    index: Callable[[int], int] | list[int]
+    region, index = _collapse_fast(raw) if _NOT_FOR_SPLIT_RE.search(raw) is None else _collapse(raw)
+    at = index.__getitem__ if isinstance(index, list) else index
     local = [
-        (index[max(a, region_start) - region_start], index[min(b, region_end) - region_start])
+        (at(max(a, region_start) - region_start), at(min(b, region_end) - region_start))
         for a, b in spans
         if b > region_start and a < region_end
     ]

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, ui, usb).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, search, ui, usb).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bench.common import RESULTS
 GROUPS = {
     "vault": "bench.bench_vault",
     "packs": "bench.bench_packs",
+    "search": "bench.bench_search",
     "ui": "bench.bench_ui",
     "usb": "bench.bench_usb",
 }

@@ -25,7 +25,7 @@ from app import markdown as md
 from app.errors import SatchelError
 from app.progress import forget_missing_pages
 from app.quiz import is_quiz_path
-from app.searchindex import INSERT_SQL, page_tokens
+from app.searchindex import forget_pages, page_tokens, store_rows
 from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
@@ -258,9 +258,7 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
         with vault.transaction() as conn:
             row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
             previous = row[0] if row else None
-            old_pages = [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))]
-            for page_id in old_pages:
-                conn.execute("DELETE FROM page_search WHERE rowid = ?", (page_id,))
+            forget_pages(conn, [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))])
             conn.execute("DELETE FROM packs WHERE id = ?", (m.id,))
             conn.execute(
                 "INSERT INTO packs (id, version, title, language, kind, signer, signer_name, trust_source, "
@@ -291,11 +289,8 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                     [(page_id, m.id, p.path, chapter_of[p.path], seq + i, p.title, p.kind, p.markdown)
                      for i, (page_id, p) in enumerate(zip(ids, batch, strict=True))],
                 )
-                conn.executemany(
-                    INSERT_SQL,
-                    [(page_id, p.title_tokens, p.body_tokens, p.chapter_tokens)
-                     for page_id, p in zip(ids, batch, strict=True)],
-                )
+                store_rows(conn, [(page_id, p.title_tokens, p.body_tokens, p.chapter_tokens)
+                                  for page_id, p in zip(ids, batch, strict=True)])
                 seq += len(batch)
                 next_id += len(batch)
 

@@ -794,35 +794,29 @@ def test_fts5_splits_stemmed_text_exactly_on_our_spaces() -> None:
         assert vocab.get(i + 1, []) == index_text(text, lang).split(" "), (lang, i)
 
 
+def _stems_added(text: str, language: str | None) -> list[str]:
+    """The tokens index_text adds for word forms (texts without bigrams)."""
+    plain = index_text(text).split(" ")
+    return index_text(text, language).split(" ")[len(plain):]
+
+
 def test_a_stemmer_touches_only_words_of_its_own_script() -> None:
-    from app.stemming import TAG_BASE
-
-    tokens = index_text("The passwords: пароли, كلمات المرور, 密碼", "en").split(" ")
-    stems = [t for t in tokens if t and TAG_BASE <= ord(t[0]) < TAG_BASE + 64]
-    assert [s[1:] for s in stems] == ["password"]  # not Russian, Arabic or Chinese words
-    tokens = index_text("Пароли and passwords", "ru").split(" ")
-    assert [t[1:] for t in tokens if TAG_BASE <= ord(t[0]) < TAG_BASE + 64] == ["парол"]
-    assert index_text("Passwords", None) == index_text("Passwords", "zh") == index_text("Passwords", "xx-Latn")
-    assert index_text("Passwords", "und") == "passwords"
+    text = "The passwords: пароли, كلمات المرور"
+    assert _stems_added(text, "en") == ["password"]  # not the Russian or Arabic words
+    assert _stems_added("Пароли and passwords", "ru") == ["парол"]
+    assert _stems_added("كلمات and passwords", "ar") == ["\u06a9\u0644\u0645"]  # folded like every word
+    for language in (None, "zh", "xx-Latn", "und", ""):
+        assert index_text("Passwords", language) == "passwords"
+    assert index_text("密碼 passwords", "en") == "passwords password 密码 码"  # stems before bigrams
 
 
-def test_stems_are_tagged_by_stemmer_and_unreachable_from_typed_queries() -> None:
-    from app.stemming import TAG_BASE, rule_for
-
-    en, fr = rule_for("en"), rule_for("fr")
-    assert en is not None and fr is not None and en.tag != fr.tag
-    assert index_text("nations", "en").split(" ")[1] == en.tag + "nation"
-    assert index_text("nations", "fr").split(" ")[1] == fr.tag + "nation"
-    # A private-use character typed in a query is a separator, never part of a term.
+def test_a_stem_is_a_word_of_the_index() -> None:
     db = make_db([])
     db.execute("INSERT INTO t(rowid, body) VALUES (1, ?)", (index_text("nations", "en"),))
-    tags = re.compile(f"[{chr(TAG_BASE)}-{chr(TAG_BASE + 255)}]")
-    for typed in (en.tag + "nation", chr(TAG_BASE) + "x", en.tag, "x" + en.tag + "y"):
-        assert (match_query(typed) or "").count(en.tag) == 0
-        expr = match_query(typed, ["en", "fr"]) or ""
-        # Tags appear only where the query adds a stem: at the start of a quoted phrase.
-        assert len(tags.findall(expr)) == len(re.findall(f'"{tags.pattern}', expr)), expr
-    assert search(db, en.tag + "nation") == [1]  # found as the plain word "nation" (prefix)
+    assert index_text("nations", "en") == "nations nation"
+    assert search(db, "nation") == [1]  # the stem, found as a word
+    assert search(db, "nati") == [1]
+    assert search(db, "nationality") == []
 
 
 def test_word_forms_match_through_the_query_languages() -> None:
@@ -856,3 +850,28 @@ def test_highlight_marks_word_forms_in_the_page_language() -> None:
 
 def _marked_in(text: str, query: str, language: str | None) -> list[str]:
     return [text[a:b] for a, b in highlight_spans(text, query, language)]
+
+
+def test_the_fast_whitespace_collapse_agrees_with_the_reference() -> None:
+    """Snippets collapse whitespace with str.split when they can; that must give the
+    reference loop's text and offsets, and the characters it leaves to the loop must be
+    exactly those str.split treats otherwise."""
+    from app.textquery import _NOT_FOR_SPLIT_RE, _collapse, _collapse_fast
+
+    rng = random.Random(11)
+    pool = "ab cd\t\n\x1cé\u3000\xa0x  \r\x85y\u2029\u200b自"
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        expected, index = _collapse(text)
+        got, at = _collapse_fast(text)
+        assert got == expected and [at(i) for i in range(len(text) + 1)] == index, repr(text)
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or _NOT_FOR_SPLIT_RE.search(chr(cp)):
+            continue
+        gap = chr(cp).isspace() or unicodedata.category(chr(cp)) == "Cc"
+        assert (("a" + chr(cp) + "b").split() == ["a", "b"]) == gap, hex(cp)
+
+
+def test_snippets_with_controls_take_the_reference_path() -> None:
+    out, spans = snippet("x\x00y\u202e freedom \x1b z", "freedom")
+    assert out == "x y freedom z" and [out[a:b] for a, b in spans] == ["freedom"]

@@ -134,6 +134,11 @@ class StemRule:
     def word_re(self) -> re.Pattern[str]:
         return _word_re(self.chars)
 
+    @property
+    def only_re(self) -> re.Pattern[str]:
+        """Space-separated words all of this rule's script (use with fullmatch)."""
+        return _word_re(self.chars + " ")
+
     def stem_words(self, words: Sequence[str]) -> list[str]:
         """Stems of normalised words of this rule's script (not yet normalised again)."""
         if self.algorithm == "arabic" and words:

@@ -8,11 +8,14 @@ Guarantees:
 
 * ``index_text`` and ``match_query`` apply the same normalisation (NFKC, case folding,
   removal of Latin/Greek/Cyrillic diacritics, Arabic harakat and Hebrew points, folding
-  of Arabic/Persian letter variants and of every decimal digit to ASCII). Combining
+  of Arabic/Persian letter variants, of Traditional Chinese characters to Simplified
+  ones (app.hanfold) and of every decimal digit to ASCII). Combining
   marks that carry meaning in Indic and Southeast Asian scripts (Devanagari, Tamil,
   Thai, Khmer, Myanmar, Tibetan vowel signs, Japanese voicing marks) are kept.
 * Words are matched by prefix. For Arabic-script words the index also holds the word
   without an attached article or conjunction (والحرية is found by الحرية and حرية).
+  Given the pack's language, the index also holds each word's stem where it differs
+  from the word (app.stemming), after the words; queries (app.textquery) ask for it.
 * ``index_text`` returns tokens separated by single ASCII spaces; tokens hold only
   letters, marks, numbers (and the Tibetan tsheg), never whitespace, control or format
   characters, so with ``tokenize=FTS_TOKENIZE`` FTS5 splits exactly where we put spaces.
@@ -28,6 +31,8 @@ Guarantees:
 * ``match_query`` never lets user input reach FTS5 syntax: every term is a quoted
   string, the query is capped at ``MAX_QUERY_CHARS`` characters and
   ``MAX_QUERY_TERMS`` terms, and a query with nothing searchable yields ``None``.
+  ``match_query``, ``highlight_spans`` and ``snippet`` are kept here for callers that
+  hold a query as text; app.textquery does the work.
 * ``highlight_spans`` and ``snippet`` locate matches with the same tokenisation, and
   report spans in the caller's original string; spans never split a base character
   from its combining marks.
@@ -44,7 +49,8 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from itertools import chain
+from typing import NamedTuple, cast
 
 from app import hanfold, stemming
 
@@ -264,7 +270,7 @@ def _fold(text: str) -> str:
             text = text.replace(source, target)
     if fast.digit.search(text) is not None:
         text = fast.digit.sub(_fold_match, text)
-    if _HAN_RE.search(text) is not None:
+    if _traditional_re().search(text) is not None:  # Simplified Chinese text skips the table
         text = text.translate(hanfold.bmp_table())
     return text
 
@@ -274,8 +280,14 @@ def _fold_match(m: re.Match[str]) -> str:
 
 
 _LETTER_FOLD_PAIRS = tuple((chr(a), chr(b)) for a, b in _LETTER_FOLDS.items() if b is not None)
-_HAN_RE = re.compile("[\u2e80-\u2fdf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _han_table = hanfold.table
+
+
+@functools.cache
+def _traditional_re() -> re.Pattern[str]:
+    """Any character of the BMP that folds to Simplified (a set of a few thousand BMP
+    characters is tested in constant time; with astral ones it would not be)."""
+    return re.compile("[" + "".join(sorted(re.escape(chr(cp)) for cp in _han_table() if cp < 0x10000)) + "]")
 _ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -436,34 +448,75 @@ def index_text(text: str, language: str | None = None) -> str:
     norm, plain = _normalize_and_check(text)
     words: list[str] = []
     grams: list[str] = []
+    found: list[list[str] | None] = []  # the words of each part, as lists, where known
     if plain or _LOOP_ONLY_RE.search(norm) is None:
-        _tokens_fast(norm, words, grams, no_space_runs=not plain)
+        _tokens_fast(norm, words, grams, no_space_runs=not plain, found=found)
     else:  # only the lines that need it go through the loop (a newline ends every run)
         for line in norm.split("\n"):
             if _LOOP_ONLY_RE.search(line) is None:
-                _tokens_fast(line, words, grams)
+                _tokens_fast(line, words, grams, found=found)
             else:
                 _tokens_by_loop(line, line.translate(_CLASSES), words, grams)
+                found.append(None)
     rule = stemming.rule_for(language)
     if rule is not None:
-        words = [" ".join(part for part in words if part)]
-        words.append(stem_tokens(words[0], rule))
+        joined = " ".join(part for part in words if part)
+        listed: list[str] | None = None
+        if None not in found:
+            parts = cast(list[list[str]], found)
+            listed = parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+        words = [joined, stem_tokens(joined, rule, listed)]
     return " ".join(part for part in words + grams if part)
 
 
-def stem_tokens(words: str, rule: stemming.StemRule) -> str:
+def stem_tokens(words: str, rule: stemming.StemRule, listed: list[str] | None = None) -> str:
     """The stems of the space-separated normalised ``words`` of ``rule``'s script that
-    differ from their word, space-separated (the index's word forms)."""
+    differ from their word, space-separated (the index's word forms). ``listed``, if
+    given, is ``words`` already split (saves splitting a page's words twice)."""
     if not words:
         return ""
     if words.isascii() and rule.algorithm not in _NON_LATIN_ALGORITHMS:
-        candidates = words.split(" ")  # ASCII words are Latin letters and digits
+        candidates = words.split(" ") if listed is None else listed  # ASCII words: Latin and digits
+    elif rule.only_re.fullmatch(words) is not None:  # every word is of the rule's script
+        candidates = words.split(" ") if listed is None else listed
     else:
         candidates = rule.words_re.findall(words)
     if not candidates:
         return ""
-    stems = _normalized_stems(rule, candidates)
-    return " ".join([stem for word, stem in zip(candidates, stems, strict=True) if stem != word and stem])
+    # Pages repeat their words, and pages of a pack each other's: each distinct word is
+    # stemmed once, then looked up (in C: the lookups, the filter and the join).
+    known = _known_stems(rule)
+    try:
+        return " ".join(filter(None, map(known.__getitem__, candidates)))
+    except KeyError:
+        missing = list(set(candidates).difference(known))
+        for word, stem in zip(missing, _normalized_stems(rule, missing), strict=True):
+            known[word] = stem if stem != word else ""
+        return " ".join(filter(None, map(known.__getitem__, candidates)))
+
+
+STEM_CACHE_WORDS = 200_000
+_stem_cache: dict[str, dict[str, str]] = {}
+
+
+def _known_stems(rule: stemming.StemRule) -> dict[str, str]:
+    """Normalised word -> its stem, or "" where the word is its own stem, per stemmer;
+    bounded (emptied when full) and emptied by clear_caches."""
+    known = _stem_cache.get(rule.algorithm)
+    if known is None or len(known) > STEM_CACHE_WORDS:
+        known = _stem_cache[rule.algorithm] = {}
+    return known
+
+
+def stem_of(rule: stemming.StemRule, word: str) -> str:
+    """The stem the index holds for a normalised word of ``rule``'s script ("" if the
+    word is its own stem)."""
+    known = _known_stems(rule)
+    stem = known.get(word)
+    if stem is None:
+        stem = _normalized_stems(rule, [word])[0]
+        stem = known[word] = stem if stem != word else ""
+    return stem
 
 
 _NON_LATIN_ALGORITHMS = frozenset({"arabic", "armenian", "greek", "hindi", "nepali", "persian", "russian",
@@ -487,19 +540,27 @@ def _one_stem(stem: str) -> str:
     return norm if norm and _fast_tables().word.fullmatch(norm) is not None else ""
 
 
-def _tokens_fast(norm: str, words: list[str], grams: list[str], no_space_runs: bool = True) -> None:
+def _tokens_fast(norm: str, words: list[str], grams: list[str], no_space_runs: bool = True,
+                 found: list[list[str] | None] | None = None) -> None:
     """Tokens of normalised text without ZWNJ, Tibetan or characters beyond the BMP,
     appended to ``words`` and ``grams`` as space-separated strings (``no_space_runs``
-    False: the text is known to hold no script written without spaces)."""
+    False: the text is known to hold no script written without spaces). ``found``, if
+    given, receives the words as a list (None where they are not simply the words)."""
     fast = _fast_tables()
-    found = fast.word.findall(norm)
-    if found and max(map(len, found)) > MAX_WORD_CHARS:
+    listed = fast.word.findall(norm)
+    if listed and max(map(len, listed)) > MAX_WORD_CHARS:
         _tokens_by_loop(norm, norm.translate(_CLASSES), words, grams)
+        if found is not None:
+            found.append(None)
         return
-    joined = " ".join(found)
+    joined = " ".join(listed)
     if "\u0644" in joined:  # every Arabic form with extra forms holds a lam
-        joined = _CLITIC_RE.sub(_with_forms, joined)
+        expanded = _CLITIC_RE.sub(_with_forms, joined)
+        if expanded != joined:
+            listed, joined = [], expanded
     words.append(joined)
+    if found is not None:
+        found.append(listed if listed or not joined else None)
     if no_space_runs and _NO_SPACE_RE.search(norm) is not None:
         out: list[str] = []
         for run in fast.grams.findall(" ".join(fast.runs.findall(norm))):
@@ -637,6 +698,7 @@ def clear_caches() -> None:
     lock)."""
     _cached_chunk_tokens.cache_clear()
     _normalize_cluster.cache_clear()
+    _stem_cache.clear()
     stemming.clear_caches()
     if "app.textquery" in sys.modules:
         sys.modules["app.textquery"].clear_caches()

@@ -27,7 +27,6 @@ Nothing is logged or written; the only state is bounded in-memory caches, emptie
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -44,9 +43,9 @@ from app.textindex import (
     _bigrams,
     _fts_string,
     _mapped_tokens,
-    _normalized_stems,
     _query_terms,
     _word_forms,
+    stem_of,
 )
 
 __all__ = ["MAX_QUERY_TERMS", "Query", "WordTerm", "clear_caches", "highlight_spans", "snippet"]
@@ -136,23 +135,22 @@ def _bare(word: str) -> str:
 
 
 def _query_stem(rule: StemRule, word: str) -> str:
+    """The stem of a query word under ``rule`` ("" if the rule does not stem its script)."""
     if rule.word_re.fullmatch(word) is None:
         return ""
-    return _normalized_stems(rule, [word])[0]
+    return stem_of(rule, word) or word
 
 
-@functools.lru_cache(maxsize=8192)
 def _stem_of(rule: StemRule, form: str) -> str | None:
-    """The stem the index holds for a page word's form under ``rule`` (None if the
-    rule does not stem words of that script)."""
+    """The stem the index holds beside a page word's form under ``rule`` ("" if the form
+    is its own stem, None if the rule does not stem words of that script)."""
     if rule.word_re.fullmatch(form) is None:
         return None
-    return _normalized_stems(rule, [form])[0]
+    return stem_of(rule, form)
 
 
 def clear_caches() -> None:
-    """Forget the words whose stems were looked up while highlighting (call on lock)."""
-    _stem_of.cache_clear()
+    """Nothing of its own to forget: the stems looked up here are app.textindex's."""
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -279,3 +279,12 @@ def test_cli_hostile_queries_exit_cleanly(vault: Vault, query: str) -> None:
     code, out, err = _cli(vault, query)
     assert code == 0 and err == "", err
     assert "Traceback" not in out
+
+
+def test_the_suggestion_stops_at_its_time_bound(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.suggest
+
+    assert suggest(vault, "pasword") == "password"
+    clock = iter(range(0, 10**9, 1000))  # every look at the clock: 1000 s later
+    monkeypatch.setattr(app.suggest.time, "monotonic", lambda: next(clock))
+    assert suggest(vault, "pasword") is None  # out of time before reading a candidate

@@ -11,6 +11,7 @@ that showed content, and the window deletes the whole view on lock or panic.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from ui.i18n import tr
@@ -59,6 +60,11 @@ class SessionView(QWidget):
         bar.addWidget(self.search.filters)
         bar.addWidget(self.settings_button)
         self._from_search = False
+        # Tab follows the bar as it reads: the filters right after the box they narrow.
+        chain = (self.home_button, self.results_button, self.search_box, self.search.lang_filter,
+                 self.search.pack_filter, self.settings_button)
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.stack = QStackedWidget()
         for w in (self.library, self.reader, self.search):
             self.stack.addWidget(w)

@@ -179,3 +179,14 @@ def test_snippets_are_escaped_not_rich_text() -> None:
     assert "<img" not in html and "&lt;img src=x&gt;" in html
     assert "<b>自由</b>" in html and html.endswith("&lt;b&gt;")
     assert snippet_html("abc", [(5, 9), (2, 1)], "color:#000") == "abc"
+
+
+def test_tab_goes_from_the_box_to_the_filters(unlocked: Any, qtbot: Any) -> None:
+    view = unlocked.view
+    search = type_query(unlocked, qtbot, "safety")
+    unlocked.activateWindow()
+    view.search_box.setFocus()
+    qtbot.keyClick(view.search_box, Qt.Key.Key_Tab)
+    assert search.lang_filter.hasFocus()
+    qtbot.keyClick(search.lang_filter, Qt.Key.Key_Tab)
+    assert search.pack_filter.hasFocus()

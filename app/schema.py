@@ -23,17 +23,14 @@ Step = str | Callable[[Any], None]
 def _search_with_word_forms(conn: Any) -> None:
     """4 -> 5: the index gains word forms (stems), Traditional Chinese folded to
     Simplified, Arabic words found with or without the article, and a column for the
-    chapter title; a small second index of titles alone ranks title matches first; a
-    vocabulary view over the index suggests spellings. Rebuilt from the pages."""
+    chapter title (title and chapter tokens also marked, so title matches are found
+    without reading the text's postings); a vocabulary view over the index suggests
+    spellings. Rebuilt from the pages."""
     from app.searchindex import rebuild_search_index
 
     conn.execute("DROP TABLE page_search")
     conn.execute(
         "CREATE VIRTUAL TABLE page_search USING fts5(title, body, chapter, content='', contentless_delete=1, "
-        f'tokenize="{_FTS_TOKENIZE_V2}")'
-    )
-    conn.execute(
-        "CREATE VIRTUAL TABLE page_titles USING fts5(title, chapter, content='', contentless_delete=1, "
         f'tokenize="{_FTS_TOKENIZE_V2}")'
     )
     conn.execute("INSERT INTO page_search (page_search, rank) VALUES ('hashsize', 16777216)")

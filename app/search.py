@@ -9,9 +9,9 @@ app.textquery into quoted FTS5 expressions (no operator injection).
 Guarantees:
 
 * Ranking: pages whose title or chapter title holds every word of the query come first
-  (found in the small `page_titles` index), then the pages that only mention them; within
-  each group bm25 decides, the page's own title weighing most, then its chapter's, then
-  its text.
+  (found through the marked title tokens, app.searchindex), then the pages that only
+  mention them; within each group bm25 decides, the page's own title weighing most,
+  then its chapter's, then its text.
 * Filters by language (a BCP 47 prefix: "zh" takes "zh-Hant") and by pack never widen a
   search; the query's word forms use the stemmers of the languages searched.
 * Each hit names its pack (id and title), its language and its chapter, and carries a
@@ -34,7 +34,6 @@ from app.vault import Vault
 
 MAX_LIMIT = 200
 WEIGHTS = "4.0, 1.0, 2.0"  # bm25 weights of the title, body and chapter columns
-TITLE_WEIGHTS = "2.0, 1.0"  # ... of page_titles: the page's own title, then its chapter's
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ def search(vault: Vault, query: str, limit: int = 20, lang: str | None = None,
     limit = max(1, min(int(limit), MAX_LIMIT))
     with vault.lock:
         conn = vault.conn
-        ids = _ranked(conn, "page_titles", TITLE_WEIGHTS, expression, filters, limit)
+        ids = _ranked(conn, "page_search", WEIGHTS, parsed.title_expression() or expression, filters, limit)
         if len(ids) < limit:
             # Every title match is in `ids`: the rest are pages that only mention the words.
             seen = set(ids)

@@ -2,11 +2,12 @@
 
 The index (`page_search`, FTS5, contentless) has three columns: the page's title, its
 text, and the title of its chapter, each as app.textindex tokens in the pack's language
-(words, their stems, bigrams of scripts written without spaces). `page_titles` holds the
-same title and chapter tokens alone: a query of it finds the pages whose title matches
-for a fraction of the cost of asking `page_search` with a column filter. The importer
-and the rebuild below make and store a page's rows with the same functions, so a
-rebuilt index is exactly the index a fresh import would make.
+(words, their stems, bigrams of scripts written without spaces). The title and chapter
+columns also hold a marked copy of their tokens (app.textquery.TITLE_MARK before each):
+a query of the marked terms finds the pages whose title matches by reading only the
+short postings of titles, a fraction of the cost of a column filter over the index. The
+importer and the rebuild below make and store a page's row with the same functions, so
+a rebuilt index is exactly the index a fresh import would make.
 
 Guarantees:
 
@@ -19,12 +20,14 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from app import markdown as md
 from app import textindex
+from app.textquery import TITLE_MARK
 
 log = logging.getLogger(__name__)
 
@@ -35,23 +38,35 @@ Row = tuple[int, str, str, str]  # page id, title, body and chapter tokens
 def page_tokens(title: str, text: str, chapter: str, language: str) -> tuple[str, str, str]:
     """The (title, body, chapter) tokens of a page whose plain text is ``text``."""
     return (
-        textindex.index_text(title, language),
+        _with_marked(textindex.index_text(title, language)),
         textindex.index_text(text, language),
-        textindex.index_text(chapter, language),
+        _chapter_tokens(chapter, language),
     )
+
+
+def _with_marked(tokens: str) -> str:
+    """Tokens followed by their marked copy, in the same order (phrases still match)."""
+    if not tokens:
+        return tokens
+    return f"{tokens} {TITLE_MARK}{tokens.replace(' ', ' ' + TITLE_MARK)}"
+
+
+@functools.lru_cache(maxsize=64)
+def _chapter_tokens(chapter: str, language: str) -> str:
+    return _with_marked(textindex.index_text(chapter, language))  # pages come chapter by chapter
+
+
+textindex.register_cache(_chapter_tokens.cache_clear)  # chapter titles are pack text
 
 
 def store_rows(conn: Any, rows: list[Row]) -> None:
     """Index pages (ids not yet in the index)."""
     conn.executemany("INSERT INTO page_search (rowid, title, body, chapter) VALUES (?, ?, ?, ?)", rows)
-    conn.executemany("INSERT INTO page_titles (rowid, title, chapter) VALUES (?, ?, ?)",
-                     [(page_id, title, chapter) for page_id, title, _body, chapter in rows])
 
 
 def forget_pages(conn: Any, page_ids: list[int]) -> None:
     """Take pages out of the index (before their rows in `pages` go)."""
     conn.executemany("DELETE FROM page_search WHERE rowid = ?", [(i,) for i in page_ids])
-    conn.executemany("DELETE FROM page_titles WHERE rowid = ?", [(i,) for i in page_ids])
 
 
 def rebuild_search_index(conn: Any, progress: Callable[[int, int], None] | None = None) -> int:
@@ -61,11 +76,9 @@ def rebuild_search_index(conn: Any, progress: Callable[[int, int], None] | None 
     from app.library import stored_markdown
 
     conn.execute("INSERT INTO page_search (page_search) VALUES ('delete-all')")
-    conn.execute("INSERT INTO page_titles (page_titles) VALUES ('delete-all')")
     total = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
     done = 0
     last = -1
-    chapters: dict[tuple[int | None, str], str] = {}
     while True:
         rows = conn.execute(
             "SELECT p.id, p.title, p.markdown, p.chapter_id, coalesce(c.title, ''), k.language "
@@ -76,13 +89,9 @@ def rebuild_search_index(conn: Any, progress: Callable[[int, int], None] | None 
         if not rows:
             break
         out: list[Row] = []
-        for page_id, title, markdown, chapter_id, chapter_title, language in rows:
-            key = (chapter_id, language)
-            if key not in chapters:
-                chapters = {key: textindex.index_text(chapter_title, language)}  # pages come chapter by chapter
+        for page_id, title, markdown, _chapter_id, chapter_title, language in rows:
             text = md.index_fields(stored_markdown(markdown))[1]
-            out.append((page_id, textindex.index_text(title, language), textindex.index_text(text, language),
-                        chapters[key]))
+            out.append((page_id, *page_tokens(title, text, chapter_title, language)))
         store_rows(conn, out)
         last = rows[-1][0]
         done += len(rows)

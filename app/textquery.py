@@ -40,15 +40,21 @@ from app.textindex import (
     _WORD,
     _ZWNJ,
     MAX_QUERY_TERMS,
+    MIN_PREFIX_STEM,
     _bigrams,
     _fts_string,
     _mapped_tokens,
     _query_terms,
     _word_forms,
+    indexed_stem_of,
     stem_of,
 )
 
-__all__ = ["MAX_QUERY_TERMS", "Query", "WordTerm", "clear_caches", "highlight_spans", "snippet"]
+__all__ = ["MAX_QUERY_TERMS", "TITLE_MARK", "Query", "WordTerm", "clear_caches", "highlight_spans", "snippet"]
+
+TITLE_MARK = "\ue000"
+"""Marks the copy of title and chapter tokens in the index. A private-use character: no
+word of a page or a query can hold one (app.textindex treats it as a separator)."""
 
 @dataclass(frozen=True)
 class WordTerm:
@@ -66,25 +72,28 @@ class WordTerm:
     def stem_set(self) -> frozenset[str]:
         return frozenset(stem for _, stem in self.stems)
 
-    def phrases(self) -> list[str]:
+    def phrases(self, mark: str = "") -> list[str]:
         """FTS5 phrases any of which a page must hold for this word: the word (and its
-        bare Arabic form) by prefix, and each distinct stem the prefix does not cover.
-        The index holds a page word's stem beside it where they differ, so a stem finds
-        both the words that are their own stem and the forms that reduce to it."""
-        out = [_fts_string(p) + "*" for p in self.prefixes]
-        out.extend(_fts_string(s) for s in sorted(self.stem_set) if not s.startswith(self.prefixes))
+        bare Arabic form) by prefix, and each distinct stem the prefix does not cover,
+        by prefix too when it is long enough (app.textindex.MIN_PREFIX_STEM: the index
+        holds a stem only where it is not a prefix of its word). ``mark`` goes before
+        each term (TITLE_MARK: the marked title tokens)."""
+        out = [_fts_string(mark + p) + "*" for p in self.prefixes]
+        out.extend(_fts_string(mark + s) + ("*" if len(s) >= MIN_PREFIX_STEM else "")
+                   for s in sorted(self.stem_set) if not s.startswith(self.prefixes))
         return out
+
+    def _stem_hit(self, token: str) -> bool:
+        return any(token.startswith(s) if len(s) >= MIN_PREFIX_STEM else token == s for s in self.stem_set)
 
     def matches(self, form: str, rule: StemRule | None) -> bool:
         """Whether the index makes a page word's form (one of app.textindex._word_forms)
         match this term, in a page whose stemmer is ``rule``."""
-        if form.startswith(self.prefixes) or form in self.stem_set:
+        if form.startswith(self.prefixes) or self._stem_hit(form):
             return True
-        # The form's own stem is a token of the index too (where it differs from the form).
-        stem = _stem_of(rule, form) if rule is not None else None
-        if not stem or stem == form:
-            return False
-        return stem.startswith(self.prefixes) or stem in self.stem_set
+        # The stem the index holds beside the form is a token too.
+        stem = _indexed_stem(rule, form) if rule is not None else ""
+        return bool(stem) and (stem.startswith(self.prefixes) or self._stem_hit(stem))
 
 
 @dataclass(frozen=True)
@@ -111,16 +120,26 @@ class Query:
     def empty(self) -> bool:
         return not self.words and not self.runs
 
-    def expression(self) -> str | None:
-        """An FTS5 MATCH expression in which every term must match (None if empty)."""
+    def expression(self, mark: str = "") -> str | None:
+        """An FTS5 MATCH expression in which every term must match (None if empty);
+        with ``mark``, of the marked tokens (see ``title_expression``)."""
         groups: list[str] = []
         for word in self.words:
-            phrases = word.phrases()
+            phrases = word.phrases(mark)
             groups.append(phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")")
         for _kind, run in self.runs:
-            groups.append(_fts_string(run) + "*" if len(run) == 1 else _fts_string(" ".join(_bigrams(run))))
+            if len(run) == 1:
+                groups.append(_fts_string(mark + run) + "*")
+            else:
+                groups.append(_fts_string(" ".join(mark + gram for gram in _bigrams(run))))
         # Explicit AND: FTS5 allows the implicit one only between plain phrases.
         return " AND ".join(groups) if groups else None
+
+    def title_expression(self) -> str | None:
+        """The expression over the marked copy of title and chapter tokens that the index
+        holds (app.searchindex): it finds the pages whose title or chapter title holds
+        every term, reading only the postings of titles."""
+        return self.expression(TITLE_MARK)
 
     def word_texts(self) -> list[str]:
         return [w.text for w in self.words]
@@ -141,12 +160,11 @@ def _query_stem(rule: StemRule, word: str) -> str:
     return stem_of(rule, word) or word
 
 
-def _stem_of(rule: StemRule, form: str) -> str | None:
-    """The stem the index holds beside a page word's form under ``rule`` ("" if the form
-    is its own stem, None if the rule does not stem words of that script)."""
+def _indexed_stem(rule: StemRule, form: str) -> str:
+    """The stem the index holds beside a page word's form under ``rule`` ("" if none)."""
     if rule.word_re.fullmatch(form) is None:
-        return None
-    return stem_of(rule, form)
+        return ""
+    return indexed_stem_of(rule, form)
 
 
 def clear_caches() -> None:

@@ -37,14 +37,26 @@ from ui.session import Session
 from ui.widgets import label, push
 
 DEBOUNCE_MS = 120
+SearchTerms = tuple[str, str | None, str | None]  # a search's query, language filter, pack filter
 MAX_MARKED = 5000  # more matches than this are counted and stepped through, not all painted
 
 
 def find_spans(text: str, query: str, language: str | None) -> list[tuple[int, int]]:
-    """Worker: where `query` matches `text` (a page in `language`), as search matches."""
+    """Worker: where `query` matches `text` (a page in `language`), with the word forms
+    of the page's language (find in page)."""
     from app.textquery import Query, highlight_spans
 
     return highlight_spans(text, Query.parse(query, [language] if language else []), language)
+
+
+def search_spans(vault: Any, text: str, search: SearchTerms, language: str | None) -> list[tuple[int, int]]:
+    """Worker: where a search matched `text` (a page in `language`): the query parsed with
+    the word forms of the languages that search covered, so exactly what it found is marked."""
+    from app.search import Filters, parse
+    from app.textquery import highlight_spans
+
+    query, lang, pack = search
+    return highlight_spans(text, parse(vault, query, Filters(lang, pack)), language)
 
 
 class FindEdit(QLineEdit):
@@ -79,7 +91,7 @@ class PageFinder(QObject):
         super().__init__(reader)
         self.session = session
         self.browser = browser
-        self.pending_search: str | None = None
+        self.pending_search: SearchTerms | None = None
         self.search_spans: list[tuple[int, int]] = []
         self.spans: list[tuple[int, int]] = []
         self.current = -1
@@ -137,7 +149,7 @@ class PageFinder(QObject):
         search, self.pending_search = self.pending_search, None
         if search and self._text:
             page, text = self._page, self._text
-            self.session.op(lambda _c: find_spans(text, search, language)).latest("highlight").success(
+            self.session.op(lambda c: search_spans(c.vault, text, search, language)).latest("highlight").success(
                 lambda spans: self._highlighted(page, spans)
             ).run()
         if self.bar.isVisible() and self.edit.text().strip():

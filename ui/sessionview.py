@@ -137,7 +137,7 @@ class SessionView(QWidget):
 
     def open_hit(self, pack_id: str, path: str | None = None) -> None:
         """Open a search result: the query and results stay, the page shows the words."""
-        self.reader.finder.pending_search = self.search.query
+        self.reader.finder.pending_search = (self.search.query, self.search.lang, self.search.pack)
         self._open(pack_id, path)
         self._from_search = True
         self._update_bar()

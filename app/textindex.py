@@ -272,7 +272,8 @@ def _fold(text: str) -> str:
     if fast.digit.search(text) is not None:
         text = fast.digit.sub(_fold_match, text)
     trad = _traditional_re()
-    if trad.search(text) is not None:  # Simplified Chinese text skips the table
+    han = _HAN_RE.search(text)  # a plain range test first: most text has no Han at all
+    if han is not None and trad.search(text, han.start()) is not None:  # Simplified text skips the table
         table = hanfold.bmp_table()
         # Only the lines that need it: translate() looks up every character it is given.
         text = "\n".join([line.translate(table) if trad.search(line) else line for line in text.split("\n")])
@@ -285,6 +286,7 @@ def _fold_match(m: re.Match[str]) -> str:
 
 _LETTER_FOLD_PAIRS = tuple((chr(a), chr(b)) for a, b in _LETTER_FOLDS.items() if b is not None)
 _han_table = hanfold.table
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # every BMP source of the fold
 
 
 @functools.cache

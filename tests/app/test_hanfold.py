@@ -37,3 +37,9 @@ def test_folding_applies_to_index_and_queries() -> None:
     assert _fold("國家") == "国家"
     # Characters beyond the BMP, and BMP characters folding to them, take the general path.
     assert _fold("\U00020000碼") == "\U00020000码"
+
+
+def test_the_quick_han_test_covers_every_folding_character() -> None:
+    from app.textindex import _HAN_RE
+
+    assert all(_HAN_RE.match(chr(cp)) for cp in hanfold.table() if cp < 0x10000)

@@ -479,8 +479,9 @@ MIN_PREFIX_STEM = 4
 """A stem of at least this many letters is searched by prefix; so a page word that starts
 with its own stem ("password" in "passwords", "свобод" in "свободу") needs no stem
 token in the index: the stem, as a prefix, finds the word itself. Only stems that are
-not a prefix of their word (policies -> polici, الحكومات -> حكوم), or are shorter, are
-indexed. On the UDHR corpus this keeps the recall of word forms and the precision of
+not a prefix of their word (wiping -> wipe, happy -> happi), or are shorter, are
+indexed (an Arabic-script word is compared by its bare form: الحكومات -> حكومات -> حكوم
+needs no token). On the UDHR corpus this keeps the recall of word forms and the precision of
 the first hit, and makes the index of stemmed languages 1.14 times the index without
 word forms instead of 1.42 times."""
 
@@ -488,8 +489,9 @@ word forms instead of 1.42 times."""
 def stem_tokens(words: str, rule: stemming.StemRule, listed: list[str] | None = None) -> str:
     """The stems the index holds for the space-separated normalised ``words`` of
     ``rule``'s script (see MIN_PREFIX_STEM), each once, space-separated, in order of
-    first appearance. ``listed``, if given, is ``words`` already split (saves splitting a
-    page's words twice)."""
+    first appearance. ``listed``, if given, is ``words`` already split, with or without
+    the extra forms of Arabic-script words (they add no stem): it saves splitting a
+    page's words twice."""
     if not words:
         return ""
     if words.isascii() and rule.algorithm not in _NON_LATIN_ALGORITHMS:
@@ -526,11 +528,23 @@ def _stem_caches(rule: stemming.StemRule) -> tuple[dict[str, str], dict[str, str
 
 
 def _learn(rule: stemming.StemRule, words: list[str]) -> None:
+    """Stem words once. An Arabic-script word is stemmed by its bare form (without an
+    attached article or conjunction, see _word_forms): every form of a word then has the
+    same stem, so the stems of a text's words are those of all its forms."""
     stems, emitted = _stem_caches(rule)
-    for word, stem in zip(words, _normalized_stems(rule, words), strict=True):
+    bares = [bare_form(w) for w in words]
+    for word, bare, stem in zip(words, bares, _normalized_stems(rule, bares), strict=True):
         stems[word] = stem
-        indexed = stem and stem != word and not (len(stem) >= MIN_PREFIX_STEM and word.startswith(stem))
+        indexed = stem and stem != bare and not (len(stem) >= MIN_PREFIX_STEM and bare.startswith(stem))
         emitted[word] = stem if indexed else ""
+
+
+def bare_form(word: str) -> str:
+    """The most reduced form the index holds for an Arabic-script word with an attached
+    article or conjunction (the last of _word_forms), else the word."""
+    if len(word) >= 4 and "\u0600" <= word[0] <= "\u06ff":
+        return _word_forms(word)[-1]
+    return word
 
 
 def stem_of(rule: stemming.StemRule, word: str) -> str:
@@ -575,7 +589,8 @@ def _tokens_fast(norm: str, words: list[str], grams: list[str], no_space_runs: b
     """Tokens of normalised text without ZWNJ, Tibetan or characters beyond the BMP,
     appended to ``words`` and ``grams`` as space-separated strings (``no_space_runs``
     False: the text is known to hold no script written without spaces). ``found``, if
-    given, receives the words as a list (None where they are not simply the words)."""
+    given, receives the words as a list, without the extra forms of Arabic-script words
+    (None where the words were found another way)."""
     fast = _fast_tables()
     listed = fast.word.findall(norm)
     if listed and max(map(len, listed)) > MAX_WORD_CHARS:
@@ -585,12 +600,11 @@ def _tokens_fast(norm: str, words: list[str], grams: list[str], no_space_runs: b
         return
     joined = " ".join(listed)
     if "\u0644" in joined:  # every Arabic form with extra forms holds a lam
-        expanded = _CLITIC_RE.sub(_with_forms, joined)
-        if expanded != joined:
-            listed, joined = [], expanded
+        joined = _CLITIC_RE.sub(_with_forms, joined)
     words.append(joined)
     if found is not None:
-        found.append(listed if listed or not joined else None)
+        # The words without their extra forms: a word's forms all have its stem (_learn).
+        found.append(listed)
     if no_space_runs and _NO_SPACE_RE.search(norm) is not None:
         out: list[str] = []
         for run in fast.grams.findall(" ".join(fast.runs.findall(norm))):

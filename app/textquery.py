@@ -46,6 +46,7 @@ from app.textindex import (
     _mapped_tokens,
     _query_terms,
     _word_forms,
+    bare_form,
     indexed_stem_of,
     stem_of,
 )
@@ -109,7 +110,7 @@ class Query:
         runs: list[tuple[str, str]] = []
         for kind, term in _query_terms(text):
             if kind == _WORD:
-                bare = _bare(term)
+                bare = bare_form(term)
                 stems = tuple((rule, stem) for rule in rules if (stem := _query_stem(rule, bare)))
                 words.append(WordTerm(term, bare, stems))
             else:
@@ -143,14 +144,6 @@ class Query:
 
     def word_texts(self) -> list[str]:
         return [w.text for w in self.words]
-
-
-def _bare(word: str) -> str:
-    """The most reduced form the index holds for an Arabic-script word with an attached
-    article or conjunction (app.textindex._word_forms), else the word."""
-    if len(word) >= 4 and "\u0600" <= word[0] <= "\u06ff":
-        return _word_forms(word)[-1]
-    return word
 
 
 def _query_stem(rule: StemRule, word: str) -> str:

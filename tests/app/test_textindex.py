@@ -801,10 +801,10 @@ def _stems_added(text: str, language: str | None) -> list[str]:
 
 
 def test_a_stemmer_touches_only_words_of_its_own_script() -> None:
-    text = "The wiping: пути, الحكومات"
+    text = "The wiping: пути, والكلمات"
     assert _stems_added(text, "en") == ["wipe"]  # not the Russian or Arabic words
     assert _stems_added("Пути and wiping", "ru") == ["пут"]
-    assert _stems_added("الحكومات and wiping", "ar") == ["\u062d\u06a9\u0648\u0645"]  # folded like every word
+    assert _stems_added("والكلمات and wiping", "ar") == ["\u06a9\u0644\u0645"]  # folded like every word
     for language in (None, "zh", "xx-Latn", "und", ""):
         assert index_text("Wiping", language) == "wiping"
     assert index_text("密碼 wiping", "en") == "wiping wipe 密码 码"  # stems before bigrams

@@ -10,7 +10,13 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashe
 # The product code that ruff and mypy check.
 PRODUCT := app crypto sync content_packs ui
 
-.PHONY: venv sysdeps-run sysdeps-test run test lint bench starter screenshots lock clean
+FONTS  := dist/fonts/.copied
+# The app bundle is rebuilt only when something it is made from changed.
+BUNDLE := dist/SHA256SUMS
+BUNDLE_INPUTS := $(shell find app crypto sync content_packs ui build -path build/out -prune -o \
+	-name __pycache__ -prune -o -type f -print) requirements.lock pyproject.toml
+
+.PHONY: venv sysdeps-run sysdeps-test sysdeps-bundle run test lint bench starter fonts bundle reproducible screenshots lock clean fuzz
 
 venv: $(STAMP)
 
@@ -27,24 +33,57 @@ sysdeps-run:
 sysdeps-test:
 	@$(SYSDEPS) test
 
+sysdeps-bundle:
+	@$(SYSDEPS) bundle
+
 # The starter library: built and signed from content_packs/default/ into dist/starter/.
 starter: venv
 	$(BIN)/python -m content_packs.starter --out dist/starter
 
-run: sysdeps-run venv starter
+# The fonts Satchel ships (Noto, from a Debian package of build/system-packages), checked against
+# build/fonts.sha256 and copied into dist/fonts/, which make run, the tests and the bundle use.
+fonts: $(FONTS)
+
+$(FONTS): build/fonts.sha256 build/fonts.py
+	$(PYTHON) build/fonts.py dist/fonts
+	touch $(FONTS)
+
+# The self-contained app (build/bundle.sh): dist/satchel/, its .tar.gz and SHA256SUMS;
+# with KEY=NAME.key, SHA256SUMS.minisig too.
+bundle: sysdeps-bundle venv $(BUNDLE)
+ifneq ($(KEY),)
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) $(BIN)/python build/sign_sums.py $(BUNDLE) $(KEY)
+endif
+
+$(BUNDLE): $(BUNDLE_INPUTS) $(FONTS) $(STAMP)
+	build/bundle.sh
+
+# Two bundle builds of this commit in separate folders, compared file by file.
+reproducible: sysdeps-bundle venv fonts
+	build/reproducible.sh
+
+run: sysdeps-run venv starter fonts
 	$(BIN)/satchel
 
 lint: venv
 	$(BIN)/ruff check $(PRODUCT)
 	$(BIN)/mypy $(PRODUCT)
 
-test: sysdeps-test venv starter lint
+test: sysdeps-test venv starter fonts lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
-bench: sysdeps-test venv starter
+# Every parser of outside data under atheris for FUZZ_SECONDS each (make test runs them
+# for 3 s), and the hypothesis properties with many more examples. Adding a target is one
+# file: tests/fuzz/README.md.
+FUZZ_SECONDS ?= 60
+fuzz: sysdeps-test venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SATCHEL_HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen \
+	    $(BIN)/python -m pytest -q tests/fuzz
+
+bench: sysdeps-test venv starter fonts
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
-screenshots: sysdeps-test venv starter
+screenshots: sysdeps-test venv starter fonts
 	$(BIN)/python -m ui.screenshots --out docs/screenshots
 
 # Re-pin dependencies with hashes after editing requirements*.in (needs network access to PyPI).
@@ -56,4 +95,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

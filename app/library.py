@@ -7,14 +7,12 @@ from outside: callers show titles as plain text and pages through app.markdown.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.seekable import RandomAccessReader
+from app import mediastore
 from app.vault import Vault
 
 
@@ -54,6 +52,10 @@ class PackInfo:
     sample: bool
     imported_at: int
     size: int = 0
+    licence: str = ""
+    attribution: str = ""
+    translation: str = ""  # "original", "translated", "reviewed", "machine-assisted" or ""
+    translated_from: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,13 +89,14 @@ class Page:
 
 
 _PACK_COLUMNS = (
-    "id, version, title, language, kind, signer, signer_name, trust_source, sample, imported_at, size"
+    "id, version, title, language, kind, signer, signer_name, trust_source, sample, imported_at, size, "
+    "licence, attribution, translation, translated_from"
 )
 
 
 def _pack(row: tuple[Any, ...]) -> PackInfo:
     return PackInfo(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8]),
-                    row[9], row[10])
+                    row[9], row[10], row[11], row[12], row[13], row[14])
 
 
 def list_packs(vault: Vault) -> list[PackInfo]:
@@ -145,76 +148,71 @@ def get_page(vault: Vault, pack_id: str, path: str) -> Page | None:
     return Page(pack_id, path, row[0], row[1], stored_markdown(row[2]), row[3])
 
 
-class PackBlobReader(RandomAccessReader):
-    """A seekable, read-only file over a pack's original bytes, kept in the vault in chunks."""
-
-    def __init__(self, vault: Vault, pack_id: str) -> None:
-        super().__init__()
-        self._vault = vault
-        self._pack_id = pack_id
-        with vault.lock:
-            rows = vault.conn.execute(
-                "SELECT seq, length(data) FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)
-            ).fetchall()
-        self._chunks = [(seq, size) for seq, size in rows]
-        self._starts: list[int] = []
-        total = 0
-        for _, size in self._chunks:
-            self._starts.append(total)
-            total += size
-        self._size = total
-        self._cache: tuple[int, bytes] | None = None
-
-    def _chunk(self, index: int) -> bytes:
-        if self._cache and self._cache[0] == index:
-            return self._cache[1]
-        seq = self._chunks[index][0]
-        with self._vault.lock:
-            row = self._vault.conn.execute(
-                "SELECT data FROM pack_chunks WHERE pack_id = ? AND seq = ?", (self._pack_id, seq)
-            ).fetchone()
-        data = bytes(row[0]) if row else b""
-        self._cache = (index, data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        if self._pos >= self._size:
-            return 0
-        import bisect
-
-        index = bisect.bisect_right(self._starts, self._pos) - 1
-        data = self._chunk(index)
-        offset = self._pos - self._starts[index]
-        n = min(len(buffer), len(data) - offset)
-        buffer[:n] = data[offset:offset + n]
-        self._pos += n
-        return n
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-
 def pack_bytes_reader(vault: Vault, pack_id: str) -> io.BufferedReader:
     """The original signed pack, exactly as imported (for re-sharing on a USB stick)."""
-    return io.BufferedReader(PackBlobReader(vault, pack_id), buffer_size=1 << 20)
+    return mediastore.kept_pack_reader(vault, pack_id)
 
 
 def read_media(vault: Vault, pack_id: str, path: str, limit: int = MAX_MEDIA_BYTES) -> bytes | None:
-    """A media file of a pack, read from the stored signed pack (None if absent or too big)."""
+    """A media file a pack shows, checked against its signed hash (None if absent, too
+    big, or carried by another pack that is not in the library)."""
+    # The import checked these bytes; checking them again costs little and means no
+    # unverified byte is ever shown, whatever the stored rows say.
+    return mediastore.read_media(vault, pack_id, path, limit)
+
+
+def missing_media_packs(vault: Vault, pack_id: str, paths: list[str]) -> list[tuple[str, str]]:
+    """(pack id, title) of the packs that carry pictures among `paths` which this pack
+    only shows and the library does not hold: the packs the learner should get."""
+    missing: dict[str, str] = {}
+    for path in paths:
+        entry = mediastore.media_entry(vault, pack_id, path)
+        if entry is None or entry.from_pack is None or entry.from_pack in missing:
+            continue
+        if not mediastore.media_available(vault, entry.sha256):
+            missing[entry.from_pack] = used_pack_title(vault, pack_id, entry.from_pack)
+    return sorted(missing.items())
+
+
+def used_pack_title(vault: Vault, pack_id: str, other: str) -> str:
+    """The title `pack_id` gives for another pack it uses (its id if it gives none)."""
     with vault.lock:
         row = vault.conn.execute(
-            "SELECT size, sha256 FROM media WHERE pack_id = ? AND path = ?", (pack_id, path)
+            "SELECT title FROM pack_uses WHERE pack_id = ? AND other = ?", (pack_id, other)
         ).fetchone()
-    if row is None or row[0] > limit:
-        return None
-    try:
-        with zipfile.ZipFile(pack_bytes_reader(vault, pack_id)) as archive, archive.open(path) as member:
-            data = member.read(limit + 1)
-    except (KeyError, OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
-        return None  # absent, or the kept bytes no longer read back as they were checked
-    # The import checked these bytes; checking them again costs little and means no
-    # unverified byte is ever shown, whatever the stored file's headers say.
-    if len(data) != row[0] or hashlib.sha256(data).hexdigest() != row[1]:
-        return None
-    return data
+    return str(row[0]) if row else other
+
+
+def media_providers(vault: Vault, pack_ids: list[str]) -> list[str]:
+    """The packs in the library that carry media the given packs only show (copy them
+    along, or the pictures are missing wherever the packs go)."""
+    if not pack_ids:
+        return []
+    marks = ",".join("?" * len(pack_ids))
+    with vault.lock:
+        rows = vault.conn.execute(
+            f"SELECT DISTINCT m.from_pack FROM media m JOIN packs p ON p.id = m.from_pack "
+            f"WHERE m.pack_id IN ({marks}) AND m.from_pack IS NOT NULL ORDER BY m.from_pack",
+            pack_ids,
+        ).fetchall()
+    return [r[0] for r in rows if r[0] not in pack_ids]
+
+
+def last_opened(vault: Vault) -> dict[str, int]:
+    """When each pack was last read (the newest visit or reading position), for sorting
+    the library by "recently opened"; packs never opened are absent."""
+    with vault.lock:
+        rows = vault.conn.execute(
+            "SELECT pack_id, max(t) FROM (SELECT pack_id, visited_at AS t FROM progress "
+            "UNION ALL SELECT pack_id, updated_at AS t FROM reading_position) GROUP BY pack_id"
+        ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def change_counter(vault: Vault) -> int:
+    """A number that changes when another connection (another Satchel process, such as
+    `satchel import` while the app is open) commits to the vault; this connection's own
+    commits leave it as it is. SQLite's `PRAGMA data_version`: kept inside the database
+    engine, never in a file of its own."""
+    with vault.lock:
+        return int(vault.conn.execute("PRAGMA data_version").fetchone()[0])

@@ -3,19 +3,25 @@
 Pack content is untrusted even when its signature verifies (a trusted trainer's key
 can be stolen, a trainer can make mistakes). This module guarantees:
 
-* Raw HTML in a page is never interpreted: markdown-it-py runs the CommonMark preset
-  with HTML disabled, and the HTML is built here from the parsed tokens with a fixed
-  set of tags (p, h1-h6, em, strong, code, pre, blockquote, ul, ol, li, hr, br, a,
-  img) and attributes (href, title, src, alt, start). All text and attribute values
-  are escaped. No style, script, iframe, object or event attribute can be produced;
-  ``render_html`` audits its own output and falls back to escaped plain text if that
-  ever failed.
+* Raw HTML in a page is interpreted only through the allow-list of app.htmlallow
+  (``<br>``, ``<sup>``, ``<sub>``, ``<kbd>``, ``<img>`` from the pack's media, simple
+  tables); anything else is shown as escaped text, comments are dropped. The HTML is
+  built here from the parsed tokens with a fixed set of tags (p, h1-h6, em, strong,
+  code, pre, blockquote, ul, ol, li, hr, br, a, img, sup, sub, kbd, table, thead,
+  tbody, tr, th, td) and attributes (href, title, name, src, alt, width, height, start,
+  a checklist item's class, a cell's align, colspan and rowspan, a table's fixed
+  border). All text and attribute values are escaped. No style, script, iframe, object
+  or event attribute can be produced; ``render_html`` audits its own output and falls
+  back to escaped plain text if that ever failed.
 * Every link and image target is classified by ``classify_target``. Links survive only
-  as ``satchel-page:``, ``satchel-media:``, ``satchel-external:`` (percent-encoded, for
-  display only, the app never opens it) or ``#fragment`` hrefs; anything else is shown
-  as inert text. Images load only from ``satchel-media:`` paths inside the pack; a
-  remote, ``data:`` or otherwise unusable image becomes its alt text in brackets, so
+  as ``satchel-page:``, ``satchel-media:``, ``satchel-pack:`` (a page of another pack,
+  written ``satchel:PACK_ID/pages/x.md#part``), ``satchel-external:`` (percent-encoded,
+  for display only, the app never opens it) or ``#fragment`` hrefs; anything else is
+  shown as inert text. Images load only from ``satchel-media:`` paths inside the pack;
+  a remote, ``data:`` or otherwise unusable image becomes its alt text in brackets, so
   rendering a page never causes a network request.
+* Checklist items (``- [ ] text`` in an ordinary page) are rendered as list items of
+  class ``checked``/``unchecked``, in the order app.checklist gives their keys.
 * ``resolve`` never returns a path outside the pack root, an absolute path, or a path
   with backslashes, control characters or empty segments.
 
@@ -24,20 +30,45 @@ No Qt, no I/O, no logging.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from app import checklist, frontmatter, htmlallow
+from app.targets import (
+    ANCHOR,
+    EXTERNAL,
+    FORBIDDEN,
+    MAX_TARGET_CHARS,
+    MEDIA,
+    PACK,
+    PAGE,
+    PackLink,
+    classify_target,
+    pack_link,
+    resolve,
+)
+
 __all__ = [
+    "ANCHOR",
+    "EXTERNAL",
+    "FORBIDDEN",
+    "MAX_TARGET_CHARS",
+    "MEDIA",
+    "PACK",
+    "PAGE",
+    "PackLink",
     "Reference",
     "classify_target",
+    "pack_link",
     "page_title",
     "plain_text",
     "references",
@@ -45,13 +76,6 @@ __all__ = [
     "resolve",
 ]
 
-PAGE = "page"
-MEDIA = "media"
-EXTERNAL = "external"
-ANCHOR = "anchor"
-FORBIDDEN = "forbidden"
-
-MAX_TARGET_CHARS = 2048
 
 
 @dataclass(frozen=True)
@@ -61,10 +85,13 @@ class Reference:
     kind: str  # "link" or "image"
     target: str  # as written, after CommonMark entity and backslash unescaping
     line: int | None  # 1-based source line where the link or image starts
+    alt: str | None = None  # an image's description (None when an HTML <img> has no alt)
+    html: bool = False  # written as an HTML <img> rather than Markdown
 
 
 class _Parser(MarkdownIt):
-    """CommonMark without raw HTML that keeps every link target as written.
+    """CommonMark with pipe tables, raw HTML handed to app.htmlallow, and every link
+    target kept as written.
 
     markdown-it's own link validation drops some dangerous links silently and
     percent-encodes the rest; Satchel classifies targets itself instead, so that every
@@ -72,7 +99,8 @@ class _Parser(MarkdownIt):
     """
 
     def __init__(self) -> None:
-        super().__init__("commonmark", {"html": False, "linkify": False, "typographer": False})
+        super().__init__("commonmark", {"html": True, "linkify": False, "typographer": False})
+        self.enable("table")
 
     def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
         return True
@@ -91,146 +119,6 @@ def _parse(markdown: str) -> list[Token]:
     return _PARSER.parse(markdown)
 
 
-# --- targets -------------------------------------------------------------------------
-
-_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-_HTTP_RE = re.compile(r"https?://[^/?#\s]+(?:[/?#]\S*)?", re.IGNORECASE)
-_MAILTO_RE = re.compile(r"mailto:[^\s/?#][^\s]*", re.IGNORECASE)
-_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
-
-
-def _bad_char(ch: str) -> bool:
-    if ch == " ":
-        return False
-    return ch == "\\" or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
-
-
-def _clean(value: str) -> bool:
-    """No control, format or unassigned characters, no backslash, no whitespace other
-    than inner ASCII spaces."""
-    return not any(_bad_char(ch) for ch in value) and value == value.strip(" ")
-
-
-def _unquote(value: str) -> str | None:
-    """Percent-decode once; None for invalid UTF-8."""
-    try:
-        return unquote(value, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        return None
-
-
-def _decode(value: str) -> str | None:
-    """Percent-decode a path once; None for invalid UTF-8 or double encoding, which
-    would let a name mean different things to different readers."""
-    decoded = _unquote(value)
-    if decoded is None or _PERCENT_RE.search(decoded):
-        return None
-    return decoded
-
-
-def _looks_like_scheme(value: str) -> bool:
-    """A colon before any '/', '?' or '#': browsers would read a scheme."""
-    head = re.split(r"[/?#]", value, maxsplit=1)[0]
-    return ":" in head
-
-
-def _split_relative(target: str) -> tuple[list[str], str] | None:
-    """Decoded path segments and raw fragment of a relative target, or None."""
-    if not target or len(target) > MAX_TARGET_CHARS or not _clean(target):
-        return None
-    if target.startswith(("/", "#")):
-        return None
-    path, _, fragment = target.partition("#")
-    if "?" in path:
-        return None
-    decoded = _decode(path)
-    if decoded is None or not decoded or not _clean(decoded):
-        return None
-    for form in (path, decoded, unicodedata.normalize("NFKC", decoded)):
-        if _looks_like_scheme(form) or form.startswith("/") or "\\" in form:
-            return None
-    segments = decoded.split("/")
-    if any(seg == "" for seg in segments) or segments[-1] in (".", ".."):
-        return None
-    return segments, fragment
-
-
-_FRAGMENT_PUNCTUATION = frozenset("-_.~=&+!$'*,")
-
-
-def _fragment_ok(fragment: str) -> bool:
-    """Fragments name headings or PDF pages: letters, digits and a little punctuation
-    (no colons, parentheses or semicolons that could read as anything else)."""
-    decoded = _decode(fragment)
-    return decoded is not None and all(
-        ch in _FRAGMENT_PUNCTUATION or unicodedata.category(ch)[0] in "LMN" for ch in decoded
-    )
-
-
-def classify_target(target: str, *, page_path: str | None = None) -> str:
-    """Classify a link or image target as "page", "media", "external", "anchor" or
-    "forbidden".
-
-    With ``page_path`` (the page's path inside the pack) a relative target that would
-    escape the pack root is "forbidden"; without it only the target itself is judged.
-    """
-    if not target or len(target) > MAX_TARGET_CHARS or not _clean(target):
-        return FORBIDDEN
-    decoded = _unquote(target)
-    if decoded is None or not _clean(decoded):  # encoded controls, backslashes...
-        return FORBIDDEN
-    if any(_looks_like_scheme(f) for f in (target, decoded, unicodedata.normalize("NFKC", decoded))):
-        scheme = _SCHEME_RE.match(target)
-        name = scheme.group(1).lower() if scheme else ""
-        if name in ("http", "https") and " " not in target and _HTTP_RE.fullmatch(target):
-            return EXTERNAL
-        if name == "mailto" and " " not in target and _MAILTO_RE.fullmatch(target):
-            return EXTERNAL
-        return FORBIDDEN
-    if target.startswith("#"):
-        return ANCHOR if _fragment_ok(target[1:]) else FORBIDDEN
-    split = _split_relative(target)
-    if split is None:
-        return FORBIDDEN
-    segments, fragment = split
-    if fragment and not _fragment_ok(fragment):
-        return FORBIDDEN
-    if page_path is not None and resolve(page_path, target) is None:
-        return FORBIDDEN
-    return PAGE if segments[-1].lower().endswith(".md") else MEDIA
-
-
-def _normalized_pack_path(path: str) -> list[str] | None:
-    if not path or not _clean(path) or path.startswith("/") or _looks_like_scheme(path):
-        return None
-    segments = path.split("/")
-    if any(seg in ("", ".", "..") for seg in segments):
-        return None
-    return segments
-
-
-def resolve(page_path: str, target: str) -> str | None:
-    """Resolve a relative ``target`` against the folder of ``page_path`` inside the
-    pack ("pages/a.md" + "../media/x.png" -> "media/x.png"), percent-decoded and
-    without its fragment. None if it is not a relative path or escapes the pack root.
-    """
-    page = _normalized_pack_path(page_path)
-    split = _split_relative(target)
-    if page is None or split is None:
-        return None
-    stack = page[:-1]
-    for segment in split[0]:
-        if segment == ".":
-            continue
-        if segment == "..":
-            if not stack:
-                return None
-            stack.pop()
-            continue
-        stack.append(segment)
-    return "/".join(stack) if stack else None
-
-
 # --- text ----------------------------------------------------------------------------
 
 
@@ -241,7 +129,7 @@ def _inline_text(children: Sequence[Token] | None, linebreak: str) -> str:
             parts.append(linebreak)
         elif child.type == "image":
             parts.append(_inline_text(child.children, linebreak))
-        elif child.type in ("text", "code_inline", "html_inline"):
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
     return "".join(parts)
 
@@ -251,15 +139,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def page_title(markdown: str) -> str | None:
-    """Plain text of the first non-empty heading (any level), on one line."""
-    tokens = _parse(markdown)
+def _title(tokens: Sequence[Token]) -> str | None:
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and i + 1 < len(tokens):
             title = _one_line(_inline_text(tokens[i + 1].children, " "))
             if title:
                 return title
     return None
+
+
+def page_title(markdown: str) -> str | None:
+    """Plain text of the first non-empty heading (any level), on one line."""
+    return _title(_parse(markdown))
 
 
 def plain_text(markdown: str) -> str:
@@ -269,30 +160,108 @@ def plain_text(markdown: str) -> str:
     for token in _parse(markdown):
         if token.type == "inline":
             blocks.append(_inline_text(token.children, "\n"))
-        elif token.type in ("fence", "code_block", "html_block"):
+        elif token.type in ("fence", "code_block"):
             blocks.append(token.content.rstrip("\n"))
+        elif token.type == "html_block":
+            blocks.append(strip_tags(token.content).rstrip("\n"))
     return "\n\n".join(b.strip() for b in blocks if b.strip())
 
 
-def references(markdown: str) -> list[Reference]:
-    """Every link and image target of the page, in source order."""
-    found: list[Reference] = []
+# An HTML tag or comment as CommonMark reads one: what search indexes and titles leave out.
+_TAG_RE = re.compile(
+    r"<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
+    r"|</[A-Za-z][A-Za-z0-9-]*\s*>|<!--.*?-->",
+    re.DOTALL,
+)
+
+
+def strip_tags(text: str) -> str:
+    return _TAG_RE.sub(" ", text) if "<" in text else text
+
+
+@dataclass
+class Analysis:
+    """What the builder checks in a page, from one parse (see `analyse`)."""
+
+    title: str | None = None
+    references: list[Reference] = field(default_factory=list)
+    html_problems: list[tuple[int | None, str]] = field(default_factory=list)
+    comment_lines: list[int | None] = field(default_factory=list)
+
+
+def analyse(markdown: str) -> Analysis:
+    """The page's title; every link and image target (Markdown and HTML <img>), in
+    source order; every HTML tag or attribute the allow-list refuses, with what to do;
+    and the lines where HTML comments (never shown, yet carried in the pack) start."""
+    tokens = _parse(markdown)
+    result = Analysis(title=_title(tokens))
+
+    def fragment(content: str, block: bool, line: int | None) -> None:
+        if (block and "<!--" in content) or (not block and content.startswith("<!--")):
+            result.comment_lines.append(line)
+        try:
+            problems, imgs = htmlallow.check(content, block)
+        except htmlallow.HtmlError as exc:
+            result.html_problems.append((line, str(exc)))
+            return
+        result.html_problems.extend(((line + p.line if line is not None else None), p.message) for p in problems)
+        for img in imgs:
+            where = line + img.line if line is not None else None
+            result.references.append(Reference("image", img.src, where, img.alt, html=True))
 
     def walk(children: Sequence[Token], line: int | None) -> int | None:
         for child in children:
             if child.type in ("softbreak", "hardbreak"):
                 line = line + 1 if line is not None else None
             elif child.type == "link_open":
-                found.append(Reference("link", str(child.attrGet("href") or ""), line))
+                result.references.append(Reference("link", str(child.attrGet("href") or ""), line))
             elif child.type == "image":
-                found.append(Reference("image", str(child.attrGet("src") or ""), line))
+                alt = _inline_text(child.children, " ")
+                result.references.append(Reference("image", str(child.attrGet("src") or ""), line, alt))
                 line = walk(child.children or [], line)
+            elif child.type == "html_inline":
+                fragment(child.content, False, line)
         return line
 
-    for token in _parse(markdown):
+    for token in tokens:
+        line = token.map[0] + 1 if token.map else None
         if token.type == "inline":
-            walk(token.children or [], token.map[0] + 1 if token.map else None)
-    return found
+            walk(token.children or [], line)
+        elif token.type == "html_block":
+            fragment(token.content, True, line)
+    return result
+
+
+def references(markdown: str) -> list[Reference]:
+    """Every link and image target of the page, in source order."""
+    return analyse(markdown).references
+
+
+def html_problems(markdown: str) -> list[tuple[int | None, str]]:
+    """(line, what to do) for every HTML tag or attribute the allow-list refuses."""
+    return analyse(markdown).html_problems
+
+
+def html_comment_lines(markdown: str) -> list[int | None]:
+    """Lines where an HTML comment starts (it is never shown, yet travels in the pack)."""
+    return analyse(markdown).comment_lines
+
+
+def checklist_items(markdown: str) -> list[checklist.ChecklistItem]:
+    """The page's checklist items in reading order, with the keys their ticks are kept by."""
+    tokens = _parse(markdown)
+    items: list[checklist.ChecklistItem] = []
+    seen: dict[str, int] = {}
+    for index in range(len(tokens)):
+        mark = checklist.task_mark(tokens, index)
+        if mark is None:
+            continue
+        checked, inline = mark
+        text = " ".join(checklist.strip_mark(_inline_text(inline.children, " ")).split())
+        folded = text.casefold()
+        seen[folded] = seen.get(folded, -1) + 1
+        items.append(checklist.ChecklistItem(checklist.item_key(text, seen[folded]), checked, text))
+    return items
 
 
 # --- HTML ----------------------------------------------------------------------------
@@ -317,6 +286,11 @@ def _link_href(target: str, page_path: str) -> str | None:
             return None
         fragment = target.partition("#")[2]
         return _path_url("satchel-page:" if kind == PAGE else "satchel-media:", path, fragment)
+    if kind == PACK:
+        link = pack_link(target)
+        if link is None:
+            return None
+        return _path_url("satchel-pack:", f"{link.pack_id}/{link.path}", link.fragment)
     if kind == EXTERNAL:
         return "satchel-external:" + quote(target, safe="")
     if kind == ANCHOR:
@@ -329,14 +303,19 @@ def _title_attr(token: Token) -> str:
     return f' title="{_esc(str(title))}"' if title else ""
 
 
+def media_url(src: str, page_path: str) -> str | None:
+    """The satchel-media: URL of an image target, or None if it is not in the pack."""
+    if classify_target(src, page_path=page_path) != MEDIA:
+        return None
+    path = resolve(page_path, src)
+    return _path_url("satchel-media:", path, "") if path is not None else None
+
+
 def _render_image(token: Token, page_path: str) -> str:
     alt = _inline_text(token.children, " ")
-    src = str(token.attrGet("src") or "")
-    if classify_target(src, page_path=page_path) == MEDIA:
-        path = resolve(page_path, src)
-        if path is not None:
-            url = _path_url("satchel-media:", path, "")
-            return f'<img src="{_esc(url)}" alt="{_esc(alt)}"{_title_attr(token)} />'
+    url = media_url(str(token.attrGet("src") or ""), page_path)
+    if url is not None:
+        return f'<img src="{_esc(url)}" alt="{_esc(alt)}"{_title_attr(token)} />'
     return _esc(f"[{alt}]")
 
 
@@ -350,10 +329,12 @@ _SIMPLE_INLINE = {
 }
 
 
-def _render_inline(children: Sequence[Token], page_path: str) -> str:
+def _render_inline(children: Sequence[Token], page_path: str, strip_task: bool = False) -> str:
     out: list[str] = []
     open_links: list[bool] = []
-    for child in children:
+    open_tags: list[str] = []  # allowed inline HTML (<sup>...) opened by earlier tokens
+    images = functools.partial(media_url, page_path=page_path)
+    for index, child in enumerate(children):
         kind = child.type
         if kind in _SIMPLE_INLINE:
             out.append(_SIMPLE_INLINE[kind])
@@ -369,8 +350,26 @@ def _render_inline(children: Sequence[Token], page_path: str) -> str:
                 out.append("</a>")
         elif kind == "image":
             out.append(_render_image(child, page_path))
+        elif kind == "html_inline":
+            try:
+                tag = htmlallow.convert_inline(child.content, images)
+            except htmlallow.HtmlError:
+                out.append(_esc(child.content))
+                continue
+            for name in tag.closes:
+                if name in open_tags:
+                    while open_tags:
+                        top = open_tags.pop()
+                        out.append(f"</{top}>")
+                        if top == name:
+                            break
+            out.append(tag.markup)
+            open_tags.extend(tag.opens)
+        elif kind == "text" and strip_task and index == 0:
+            out.append(_esc(checklist.strip_mark(child.content)))
         else:  # text, and anything unexpected, as text
             out.append(_esc(child.content))
+    out.extend(f"</{name}>" for name in reversed(open_tags))
     out.extend("</a>" for is_open in open_links if is_open)
     return "".join(out)
 
@@ -384,8 +383,19 @@ _SIMPLE_BLOCK = {
     "list_item_open": "<li>",
     "list_item_close": "</li>\n",
     "hr": "<hr />\n",
+    "table_open": '<table border="1" cellspacing="0" cellpadding="4">\n',
+    "table_close": "</table>\n",
+    "thead_open": "<thead>\n",
+    "thead_close": "</thead>\n",
+    "tbody_open": "<tbody>\n",
+    "tbody_close": "</tbody>\n",
+    "tr_open": "<tr>",
+    "tr_close": "</tr>\n",
+    "th_close": "</th>",
+    "td_close": "</td>",
 }
 _HEADINGS = {f"h{n}" for n in range(1, 7)}
+_ALIGN_RE = re.compile(r"^text-align:(left|center|right)\Z")
 
 
 def heading_anchor(text: str) -> str:
@@ -400,13 +410,25 @@ def heading_anchor(text: str) -> str:
     return "".join(out)
 
 
-def _render_tokens(tokens: Sequence[Token], page_path: str) -> str:
+def _render_tokens(tokens: Sequence[Token], page_path: str, checklists: bool = True) -> str:
     out: list[str] = []
     anchors: dict[str, int] = {}
+    task_inlines: set[int] = set()  # ids of the inline tokens that open a checklist item
+    images = functools.partial(media_url, page_path=page_path)
     for index, token in enumerate(tokens):
         kind = token.type
+        if kind == "list_item_open" and checklists:
+            mark = checklist.task_mark(tokens, index)
+            if mark is not None:
+                task_inlines.add(id(mark[1]))
+                # A no-break space keeps the text off the box in right-to-left items too.
+                out.append('<li class="checked">\u00a0' if mark[0] else '<li class="unchecked">\u00a0')
+                continue
         if kind in _SIMPLE_BLOCK:
             out.append(_SIMPLE_BLOCK[kind])
+        elif kind in ("th_open", "td_open"):
+            align = _ALIGN_RE.match(str(token.attrGet("style") or ""))
+            out.append(f'<{token.tag} align="{align.group(1)}">' if align else f"<{token.tag}>")
         elif kind in ("paragraph_open", "paragraph_close"):
             if not token.hidden:  # tight lists hide their paragraphs
                 out.append("<p>" if kind == "paragraph_open" else "</p>\n")
@@ -433,20 +455,38 @@ def _render_tokens(tokens: Sequence[Token], page_path: str) -> str:
             # The fence's info string is dropped: it would only become a class name.
             out.append(f"<pre><code>{_esc(token.content)}</code></pre>\n")
         elif kind == "inline":
-            out.append(_render_inline(token.children or [], page_path))
-        elif token.content:  # html_block (disabled) or anything unexpected: as text
+            out.append(_render_inline(token.children or [], page_path, id(token) in task_inlines))
+        elif kind == "html_block":
+            try:
+                out.append(htmlallow.convert_block(token.content, images) + "\n")
+            except htmlallow.HtmlError:
+                out.append(f"<p>{_esc(token.content)}</p>\n")
+        elif token.content:  # anything unexpected: as text
             out.append(f"<p>{_esc(token.content)}</p>\n")
     return "".join(out)
 
 
+_CELL = frozenset({"align", "colspan", "rowspan"})
 _ALLOWED_TAGS: dict[str, frozenset[str]] = {
-    **{tag: frozenset() for tag in ("p", "em", "strong", "code", "pre", "blockquote")},
-    **{tag: frozenset() for tag in ("ul", "li", "hr", "br", *_HEADINGS)},
+    **{tag: frozenset() for tag in ("p", "em", "strong", "code", "pre", "blockquote", "sup", "sub", "kbd")},
+    **{tag: frozenset() for tag in ("ul", "hr", "br", "thead", "tbody", "tr", *_HEADINGS)},
+    "li": frozenset({"class"}),
     "ol": frozenset({"start"}),
     "a": frozenset({"href", "title", "name"}),
-    "img": frozenset({"src", "alt", "title"}),
+    "img": frozenset({"src", "alt", "title", "width", "height"}),
+    "table": frozenset({"border", "cellspacing", "cellpadding"}),
+    "th": _CELL,
+    "td": _CELL,
 }
-_HREF_PREFIXES = ("satchel-page:", "satchel-media:", "satchel-external:", "#")
+_HREF_PREFIXES = ("satchel-page:", "satchel-media:", "satchel-pack:", "satchel-external:", "#")
+_FIXED_VALUES = {
+    "class": ("checked", "unchecked"),
+    "align": ("left", "center", "right"),
+    "border": ("1",),
+    "cellspacing": ("0",),
+    "cellpadding": ("4",),
+}
+_NUMERIC = frozenset({"start", "width", "height", "colspan", "rowspan"})
 
 
 class _Audit(HTMLParser):
@@ -467,7 +507,8 @@ class _Audit(HTMLParser):
                 name not in allowed
                 or (name == "href" and not value.startswith(_HREF_PREFIXES))
                 or (name == "src" and not value.startswith("satchel-media:"))
-                or (name == "start" and not value.isdigit())
+                or (name in _NUMERIC and not (value.isdigit() and len(value) <= 12))
+                or (name in _FIXED_VALUES and value not in _FIXED_VALUES[name])
             ):
                 self.ok = False
 
@@ -498,9 +539,10 @@ def _audit(markup: str) -> bool:
     return audit.ok
 
 
-def render_html(markdown: str, page_path: str) -> str:
-    """Safe HTML for a QTextBrowser; ``page_path`` is the page's path inside the pack."""
-    markup = _render_tokens(_parse(markdown), page_path)
+def render_html(markdown: str, page_path: str, checklists: bool = True) -> str:
+    """Safe HTML for a QTextBrowser; ``page_path`` is the page's path inside the pack.
+    With ``checklists`` (ordinary pages), `- [ ]` items become tickable list items."""
+    markup = _render_tokens(_parse(markdown), page_path, checklists)
     if not _audit(markup):  # defence in depth: never expected to happen
         return f"<pre>{_esc(markdown)}</pre>\n"
     return markup
@@ -518,7 +560,8 @@ def title_and_text(markdown: str) -> tuple[str | None, str]:
             blocks.append(_inline_text(token.children, "\n"))
         elif token.type in ("fence", "code_block", "html_block"):
             blocks.append(token.content.rstrip("\n"))
-    return title, "\n\n".join(b.strip() for b in blocks if b.strip())
+    # Tags are markup wherever they stand (even in code, where they index as noise).
+    return title, strip_tags("\n\n".join(b.strip() for b in blocks if b.strip()))
 
 
 # --- search index --------------------------------------------------------------------
@@ -597,4 +640,14 @@ def index_fields(markdown: str) -> tuple[str | None, str]:
     text = text.replace("*", "").replace("`", "")
     if "&" in text:
         text = html.unescape(text)
-    return title, text
+    return title, strip_tags(text)
+
+
+def index_page(text: str) -> tuple[str | None, str]:
+    """`index_fields` of a whole page: its front matter is left out of the text, and its
+    `title` is the title when the page has no heading."""
+    body, offset = frontmatter.strip(text)
+    title, plain = index_fields(body)
+    if title is None and offset:
+        title = frontmatter.title(text)
+    return title, plain

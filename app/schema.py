@@ -21,7 +21,7 @@ Step = str | Callable[[Any], None]
 
 
 def _search_with_word_forms(conn: Any) -> None:
-    """4 -> 5: the index gains word forms (stems), Traditional Chinese folded to
+    """7 -> 8: the index gains word forms (stems), Traditional Chinese folded to
     Simplified, Arabic words found with or without the article, and a column for the
     chapter title (title and chapter tokens also marked, so title matches are found
     without reading the text's postings); a vocabulary view over the index suggests
@@ -164,7 +164,88 @@ MIGRATIONS: list[Step] = [
     INSERT INTO page_search (page_search, rank) VALUES ('hashsize', 16777216);
     INSERT INTO page_search (page_search, rank) VALUES ('pgsz', 16000);
     """,
-    # 4 -> 5: word forms, folded Chinese, the chapter title; the index rebuilt.
+    # 4 -> 5: real training material. Checklist ticks, keyed like notes (pack id, page
+    # path, item key) so they survive updates. Media kept once by SHA-256 whatever pack
+    # brought it: a kept pack's stored media members live in media_blobs, and its
+    # pack_chunks row then names the blob instead of holding the bytes (blob, blob_size),
+    # so the signed pack can still be rebuilt byte for byte for re-sharing. Media a pack
+    # shows but another pack carries (from_pack). What a pack says about itself
+    # (licence, attribution, translation) and which other packs it uses.
+    """
+    CREATE TABLE checklist_ticks (
+        pack_id    TEXT NOT NULL,
+        page_path  TEXT NOT NULL,
+        item       TEXT NOT NULL,
+        ticked     INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (pack_id, page_path, item)
+    );
+    CREATE TABLE media_blobs (
+        sha256 TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        data   BLOB NOT NULL,
+        UNIQUE (sha256, seq)
+    );
+    ALTER TABLE pack_chunks ADD COLUMN blob TEXT;
+    ALTER TABLE pack_chunks ADD COLUMN blob_size INTEGER;
+    ALTER TABLE media ADD COLUMN from_pack TEXT;
+    CREATE INDEX media_by_hash ON media (sha256);
+    ALTER TABLE packs ADD COLUMN licence TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packs ADD COLUMN attribution TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packs ADD COLUMN translation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packs ADD COLUMN translated_from TEXT NOT NULL DEFAULT '';
+    CREATE TABLE pack_uses (
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        other   TEXT NOT NULL,
+        title   TEXT NOT NULL,
+        PRIMARY KEY (pack_id, other)
+    );
+    """,
+    # 5 -> 6: what the newest import of each pack changed (app.changes), for the "What's
+    # new" view: pages added, changed and removed against the version it replaced, as
+    # JSON lists of [path, title]. Goes with the pack (cascade) when it is replaced or removed.
+    """
+    CREATE TABLE pack_changes (
+        pack_id          TEXT PRIMARY KEY REFERENCES packs(id) ON DELETE CASCADE,
+        version          INTEGER NOT NULL,
+        previous_version INTEGER,
+        added            TEXT NOT NULL,
+        changed          TEXT NOT NULL,
+        removed          TEXT NOT NULL
+    );
+    """,
+    # 6 -> 7: sync over Tor. The repositories the user follows (their addresses say what
+    # the user reads, so they live here, never in a plain file), and downloads in
+    # progress, kept in rows so that an interrupted download resumes after a restart
+    # without a byte of it ever touching a plain temporary file. The last index version
+    # seen from each repository is a version floor (subject ':index:' + address).
+    """
+    CREATE TABLE repositories (
+        url            TEXT PRIMARY KEY,
+        added_at       INTEGER NOT NULL,
+        client_key     TEXT,
+        index_version  INTEGER,
+        index_expires  INTEGER,
+        last_sync      INTEGER
+    );
+    CREATE TABLE downloads (
+        id          INTEGER PRIMARY KEY,
+        repository  TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        pack_id     TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        started_at  INTEGER NOT NULL,
+        UNIQUE (repository, sha256)
+    );
+    CREATE TABLE download_chunks (
+        download_id INTEGER NOT NULL REFERENCES downloads(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        data        BLOB NOT NULL,
+        PRIMARY KEY (download_id, seq)
+    );
+    """,
+    # 7 -> 8: word forms, folded Chinese, the chapter title; the index rebuilt.
     _search_with_word_forms,
 ]
 

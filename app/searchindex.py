@@ -90,7 +90,7 @@ def rebuild_search_index(conn: Any, progress: Callable[[int, int], None] | None 
             break
         out: list[Row] = []
         for page_id, title, markdown, _chapter_id, chapter_title, language in rows:
-            text = md.index_fields(stored_markdown(markdown))[1]
+            text = md.index_page(stored_markdown(markdown))[1]
             out.append((page_id, *page_tokens(title, text, chapter_title, language)))
         store_rows(conn, out)
         last = rows[-1][0]

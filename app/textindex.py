@@ -64,6 +64,7 @@ __all__ = [
     "highlight_spans",
     "index_text",
     "match_query",
+    "segments",
     "snippet",
 ]
 
@@ -758,3 +759,11 @@ def clear_caches() -> None:
         sys.modules["app.textquery"].clear_caches()
 
 
+def segments(text: str) -> list[tuple[bool, str]]:
+    """The tokens of ``text`` as the index sees them, normalised, in order: ``(True,
+    word)`` for a word of a script written with spaces (digits included), ``(False,
+    run)`` for a run of a script written without spaces (Han, Kana, Hangul, Thai, Lao,
+    Khmer, Myanmar, Tibetan). Separators (spaces, punctuation, symbols) are dropped.
+    Used to estimate a passphrase's strength by words in any script."""
+    norm = _normalize(text)
+    return [(kind == _WORD, norm[start:end]) for kind, start, end in _scan(norm)]

@@ -9,11 +9,20 @@ Invariants (python-tuf's trusted_metadata_set is the model):
 - A key trusted by hand may sign ids outside every listed key's scope, never inside one.
 - Once a pack id is in the vault, only the key that signed it, or a listed key whose
   scope covers the id, may update it; and only to a strictly higher version. Floors live
-  in the vault and never go down.
+  in the vault and never go down; a pack removed by the learner may come back at the
+  version it had (or newer), never older.
+- A key the list marks as sample has a public secret half (it is in Satchel's source
+  history for good), so its signature proves nothing: a pack signed with it is accepted
+  only if the SHA-256 of its manifest bytes is pinned in `roots/starter-pins.json`, which
+  ships with the app and lists exactly the starter packs built from this release's
+  sources (`python -m content_packs.starter --update-pins`). It can therefore bring no new
+  id and no other version, and its packs never raise a version floor.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import time
@@ -24,14 +33,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.errors import SatchelError
+from app.resources import resource_path
 from app.strictjson import no_duplicate_keys
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey
 
-ROOTS_DIR = Path(__file__).resolve().parent / "roots"
+ROOTS_DIR = resource_path("app", "roots")
+STARTER_PINS = "starter-pins.json"
+PINS_TYPE = "satchel-starter-pins"
 TRUST_LIST_FLOOR = ":trust-list"
 MAX_TRUST_LIST_BYTES = 1024 * 1024
-_COMMENT_RE = re.compile(r"^satchel-trust-list version=([0-9]{1,16})$")
+_COMMENT_RE = re.compile(r"^satchel-trust-list version=([0-9]{1,16})\Z")
 
 
 class TrustError(SatchelError):
@@ -61,6 +73,12 @@ class TrustList:
     version: int
     roots: tuple[PublicKey, ...]
     keys: tuple[ListedKey, ...]
+    expires: int | None = None   # the end of the day by which a newer list should have come
+
+    def expired(self, now: int) -> bool:
+        """Past its date: the list is still used (USB content stays valid however long it
+        travelled), but the user is told that revocations may be missing."""
+        return self.expires is not None and now > self.expires
 
     def find(self, key_id_hex: str) -> ListedKey | None:
         for k in self.keys:
@@ -114,7 +132,7 @@ def _expiry(value: Any) -> int | None:
 _strict_object = no_duplicate_keys(TrustError, "The trust list repeats a field.")
 
 
-_LIST_FIELDS = {"type", "version", "roots", "keys"}
+_LIST_FIELDS = {"type", "version", "roots", "keys", "expires"}
 _KEY_FIELDS = {"name", "public_key", "scopes", "expires", "revoked", "sample"}
 
 
@@ -144,7 +162,7 @@ def parse_trust_list(data: bytes) -> TrustList:
                     raise TrustError(f"The trust list has a key whose '{flag}' is not true or false.")
             scopes = entry.get("scopes")
             if not isinstance(scopes, list) or not scopes or not all(
-                isinstance(s, str) and re.match(r"^[a-z0-9.-]{2,128}$", s) for s in scopes
+                isinstance(s, str) and re.fullmatch(r"[a-z0-9.-]{2,128}", s) for s in scopes
             ):
                 raise TrustError("The trust list has a key with invalid scopes.")
             name = entry.get("name", "")
@@ -162,7 +180,7 @@ def parse_trust_list(data: bytes) -> TrustList:
         raise TrustError("The trust list has an invalid key.") from None
     if not roots:
         raise TrustError("The trust list names no root keys.")
-    return TrustList(version, roots, tuple(keys))
+    return TrustList(version, roots, tuple(keys), _expiry(doc.get("expires")))
 
 
 def verify_trust_list(data: bytes, signature: bytes | str, signers: tuple[PublicKey, ...]) -> TrustList:
@@ -180,7 +198,7 @@ def verify_trust_list(data: bytes, signature: bytes | str, signers: tuple[Public
         minisign.verify(signer, data, sig)
     except MinisignError:
         raise TrustError("The trust list's signature does not match it.") from None
-    m = _COMMENT_RE.match(sig.trusted_comment)
+    m = _COMMENT_RE.fullmatch(sig.trusted_comment)
     if not m:
         raise TrustError("The trust list's signature does not name its version.")
     tl = parse_trust_list(data)
@@ -198,6 +216,40 @@ def load_bundled_list(folder: Path = ROOTS_DIR) -> tuple[bytes, bytes] | None:
     if doc.is_file() and sig.is_file():
         return doc.read_bytes(), sig.read_bytes()
     return None
+
+
+# -- the starter packs, pinned ---------------------------------------------------------
+
+def starter_pins_document(pins: list[tuple[str, int, str]]) -> bytes:
+    """The pins file for (pack id, version, manifest SHA-256) triples: stable bytes, so
+    that regenerating it from unchanged sources changes nothing."""
+    doc = {"type": PINS_TYPE, "packs": [{"id": i, "version": v, "manifest_sha256": h}
+                                        for i, v, h in sorted(pins)]}
+    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
+@functools.lru_cache(maxsize=4)
+def load_starter_pins(folder: Path = ROOTS_DIR) -> frozenset[str]:
+    """The manifest hashes of the starter packs this release ships (empty if the file is
+    missing or damaged: then no sample-signed pack is accepted at all)."""
+    try:
+        doc = json.loads((folder / STARTER_PINS).read_bytes())
+        if doc.get("type") != PINS_TYPE:
+            return frozenset()
+        return frozenset(str(e["manifest_sha256"]) for e in doc["packs"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return frozenset()
+
+
+def check_sample_pin(grant: Grant, manifest_bytes: bytes) -> None:
+    """For a pack signed with the sample key: its manifest must be one this release pins."""
+    if grant.source != "sample":
+        return
+    if hashlib.sha256(manifest_bytes).hexdigest() not in load_starter_pins():
+        raise UntrustedKey(
+            "This pack is signed with Satchel's public sample key but is not one of the starter "
+            "packs that came with this Satchel, so it was refused."
+        )
 
 
 # -- the store over a vault ------------------------------------------------------------
@@ -232,6 +284,14 @@ class TrustStore:
                 if bundled is not None and (stored is None or bundled.version > stored.version):
                     self._list = bundled
         return self._list
+
+    def expired_on(self) -> str | None:
+        """The day the current trust list expired ('YYYY-MM-DD'), or None if it has not."""
+        tl = self.current_list()
+        if tl is None or not tl.expired(self.now()):
+            return None
+        assert tl.expires is not None
+        return datetime.fromtimestamp(tl.expires, UTC).strftime("%Y-%m-%d")
 
     def _signers(self) -> tuple[PublicKey, ...]:
         tl = self._list
@@ -272,8 +332,34 @@ class TrustStore:
             ).fetchall()
         return [(PublicKey.from_text(r[0]), r[1], r[2]) for r in rows]
 
+    def key_id_clash(self, key: PublicKey) -> str | None:
+        """Why `key` cannot be trusted by hand because a *different* key already uses its
+        key id (on the trust list or trusted by hand), or None. Key ids are 8 bytes that
+        anyone can choose: a clash must never keep one key's bytes under another's name."""
+        tl = self.current_list()
+        listed = tl.find(key.key_id_hex) if tl else None
+        if listed is not None and listed.key.raw != key.raw:
+            return (f"A different key with the same key id {key.key_id_hex} is on the trust list; "
+                    "this key was not trusted.")
+        with self.vault.lock:
+            row = self.vault.conn.execute(
+                "SELECT public_key FROM trusted_keys WHERE key_id = ?", (key.key_id_hex,)).fetchone()
+        if row is not None and PublicKey.from_text(row[0]).raw != key.raw:
+            return (f"A different key with the same key id {key.key_id_hex} is already trusted; "
+                    "remove it first if this one should replace it.")
+        return None
+
     def add_manual(self, key: PublicKey, name: str = "") -> None:
+        """Trust `key` by hand (the same key again only renames it); raises UntrustedKey
+        on a key-id clash with a different key."""
+        problem = self.key_id_clash(key)
+        if problem is not None:
+            raise UntrustedKey(problem)
         with self.vault.transaction() as conn:
+            row = conn.execute("SELECT public_key FROM trusted_keys WHERE key_id = ?",
+                               (key.key_id_hex,)).fetchone()
+            if row is not None and PublicKey.from_text(row[0]).raw != key.raw:  # raced in since
+                raise UntrustedKey(f"A different key with the same key id {key.key_id_hex} is already trusted.")
             conn.execute(
                 "INSERT INTO trusted_keys (key_id, public_key, name, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key_id) DO UPDATE SET name = excluded.name",
@@ -300,6 +386,10 @@ class TrustStore:
             return None
         return Grant(PublicKey.from_text(row[0]), row[1], "manual", None)
 
+    def _installed(self, pack_id: str) -> bool:
+        with self.vault.lock:
+            return self.vault.conn.execute("SELECT 1 FROM packs WHERE id = ?", (pack_id,)).fetchone() is not None
+
     def check(self, pack_id: str, version: int, grant: Grant) -> None:
         check_grant(pack_id, grant, self.now(), self.current_list())
         with self.vault.lock:
@@ -309,7 +399,9 @@ class TrustStore:
         if row is None:
             return
         floor, bound = row
-        if version <= floor:
+        # After a pack was removed (app.remove) its floor stays: the very version the
+        # learner had may come back, an older one may not.
+        if version < floor or (version == floor and self._installed(pack_id)):
             raise OlderVersion(
                 f"This pack is version {version}, but version {floor} is already known; "
                 "older or equal versions are refused."

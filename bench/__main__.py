@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, search, ui, usb).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, search, material, ui, usb, library, style,
+bundle, tor).
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ GROUPS = {
     "vault": "bench.bench_vault",
     "packs": "bench.bench_packs",
     "search": "bench.bench_search",
+    "material": "bench.bench_material",
     "ui": "bench.bench_ui",
     "usb": "bench.bench_usb",
+    "library": "bench.bench_library",
+    "style": "bench.bench_style",
+    "bundle": "bench.bench_bundle",
+    "tor": "bench.bench_tor",
 }
 
 

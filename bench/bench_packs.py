@@ -56,7 +56,7 @@ def make_big_source(folder: Path, total: int = 200 * MB, text_share: float = 0.0
         n += 1
     per_media = (total - written) // media_count
     for i in range(media_count):
-        (folder / "media" / f"m{i:03d}.png").write_bytes(os.urandom(per_media))
+        (folder / "media" / f"m{i:03d}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(per_media - 8))
     listed = ", ".join(f'"{p}"' for p in pages)
     (folder / "pack.toml").write_text(
         f'[pack]\nid = "org.bench.big"\nversion = 1\ntitle = "Bench"\nlanguage = "{language}"\nkind = "guide"\n\n'

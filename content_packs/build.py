@@ -42,6 +42,9 @@ def manifest_for(src: PackSource, key: SecretKey) -> Manifest:
     return Manifest(
         id=src.id, version=src.version, title=src.title, language=src.language, kind=src.kind,
         signer=key.public.key_id_hex, chapters=tuple(src.chapters), files=tuple(src.file_entries()),
+        licence=src.licence, attribution=src.attribution, translation=src.translation,
+        translated_from=src.translated_from, uses=tuple(src.uses), shared_media=tuple(src.shared_entries()),
+        bridges=tuple(src.bridges),
     )
 
 

@@ -19,7 +19,13 @@ class PackRejected(PackError):
 
 
 class UntrustedSigner(PackRejected):
-    """The pack's signer is unknown, expired, revoked or out of scope."""
+    """The pack's signer is unknown, expired, revoked or out of scope. `unknown_key` is
+    the key id of a signer this vault does not know at all (the one case where trusting
+    the key by hand can help), else None."""
+
+    def __init__(self, message: str, unknown_key: str | None = None) -> None:
+        super().__init__(message)
+        self.unknown_key = unknown_key
 
 
 class VersionRefused(PackRejected):

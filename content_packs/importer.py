@@ -19,8 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
+from app import changes, mediastore
 from app import markdown as md
 from app.errors import SatchelError
 from app.progress import forget_missing_pages
@@ -29,9 +30,10 @@ from app.searchindex import forget_pages, page_tokens, store_rows
 from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
-from content_packs.limits import DEFAULT_LIMITS, TRUST_NAME, TRUST_SIG_NAME, Limits
-from content_packs.manifest import FileEntry
-from content_packs.verify import CHUNK, RawChecker, VerifiedPack, open_archive, open_pack, read_raw
+from content_packs.images import HEAD_BYTES, IMAGE_REFUSED, image_format, is_image_path
+from content_packs.limits import DEFAULT_LIMITS, Limits
+from content_packs.manifest import FileEntry, Manifest
+from content_packs.verify import CHUNK, RawChecker, VerifiedPack, open_pack
 
 log = logging.getLogger(__name__)
 
@@ -51,39 +53,29 @@ class ImportResult:
         return "updated" if self.previous_version is not None else "installed"
 
 
-def adopt_carried_trust_list(store: TrustStore, source: Path | BinaryIO, limits: Limits) -> int | None:
-    """If the pack carries a newer, validly signed trust list, keep it. Never raises for a
-    pack without one or with a stale or invalid one (the pack is judged on its own)."""
-    try:
-        archive, f, owns, _ = open_archive(source, limits)
-    except PackError:
-        return None
-    try:
-        doc = read_raw(archive, TRUST_NAME, limits.trust_list_bytes, "trust list")
-        sig = read_raw(archive, TRUST_SIG_NAME, limits.signature_bytes, "trust list signature")
-        if doc is None or sig is None:
-            return None
-        tl = store.adopt_list(doc, sig)
-        return tl.version if tl else None
-    except (PackError, TrustError):
-        return None
-    finally:
-        archive.close()
-        if owns:
-            f.close()
-        else:
-            f.seek(0)
-
-
 def import_pack(vault: Vault, source: Path | BinaryIO, progress: Progress | None = None,
                 cancel: threading.Event | None = None, store: TrustStore | None = None,
                 limits: Limits = DEFAULT_LIMITS) -> ImportResult:
-    """Verify `source` and import it in one transaction."""
+    """Verify `source` and import it in one transaction. The archive is opened and its
+    directory parsed once: a carried trust list is read from it before the pack's own
+    signature is checked (content_packs.verify, step 2)."""
     store = store or TrustStore(vault)
-    tl_version = adopt_carried_trust_list(store, source, limits)
-    with open_pack(source, store, limits) as pack:
+    adopted: list[int] = []
+
+    def carried(doc: bytes, sig: bytes) -> None:
+        """Keep a newer, validly signed trust list (its own transaction, so revocations
+        travel even on a pack that is then refused); a stale or invalid one is ignored."""
+        try:
+            tl = store.adopt_list(doc, sig)
+        except (PackError, TrustError):
+            return
+        if tl is not None:
+            adopted.append(tl.version)
+
+    with open_pack(source, store, limits, carried=carried) as pack:
         result = _import_verified(vault, pack, progress, cancel)
-    return ImportResult(result.pack_id, result.version, result.title, result.previous_version, tl_version)
+    return ImportResult(result.pack_id, result.version, result.title, result.previous_version,
+                        adopted[-1] if adopted else None)
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -109,7 +101,7 @@ QUEUE_BYTES = 64 * 1024 * 1024
 BATCH_BYTES = 1024 * 1024
 BATCH_PAGES = 64
 RAW_QUEUE_CHUNKS = 4
-# The signed pack is kept in rows of this size (app.library.PackBlobReader reads rows of
+# The signed pack is kept in rows of this size (app.mediastore.KeptPackReader reads rows of
 # any size). Each row costs the importing thread a few turns of the GIL, which the text
 # worker holds most of the time: 4 MiB rows import 5-8 % faster than 1 MiB rows, while
 # showing a small picture still decrypts only the row or two that hold it.
@@ -173,7 +165,7 @@ class _TextWorker(threading.Thread):
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     raise PackRejected("A page in the pack is not valid UTF-8 text; the pack was refused.") from None
-                title, plain = md.index_fields(text)
+                title, plain = md.index_page(text)
                 title = (title or path.rsplit("/", 1)[-1])[:300]
                 kept: str | bytes = text if deflated is None else deflated  # see app.library.stored_markdown
                 batch.append(_PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", kept,
@@ -187,10 +179,15 @@ class _TextWorker(threading.Thread):
             if batch and not self._put(batch, batch_bytes):
                 return
             for entry in self.others:
+                head = b""
                 for chunk in self.pack.iter_member(entry):
+                    if len(head) < HEAD_BYTES:
+                        head += chunk[:HEAD_BYTES - len(head)]
                     self.done_bytes += len(chunk)
                     if self._stopped():
                         return
+                if is_image_path(entry.path) and image_format(entry.path, head) is None:
+                    raise PackRejected(IMAGE_REFUSED)
         except BaseException as exc:  # handed to the importing thread
             self.error = exc
         finally:
@@ -258,16 +255,20 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
         with vault.transaction() as conn:
             row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
             previous = row[0] if row else None
+            before = changes.snapshot(conn, m.id)  # for "What's new" (app.changes)
             forget_pages(conn, [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))])
             conn.execute("DELETE FROM packs WHERE id = ?", (m.id,))
             conn.execute(
                 "INSERT INTO packs (id, version, title, language, kind, signer, signer_name, trust_source, "
-                "sample, manifest, signature, size, sha256, imported_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
+                "sample, manifest, signature, size, sha256, imported_at, licence, attribution, translation, "
+                "translated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
                 (m.id, m.version, m.title, m.language, m.kind, m.signer, pack.grant.name, pack.grant.source,
                  int(pack.grant.source == "sample"), pack.manifest_bytes, pack.signature_text, pack.size,
-                 int(time.time())),
+                 int(time.time()), m.licence, m.attribution, m.translation, m.translated_from),
             )
+            conn.executemany("INSERT INTO pack_uses (pack_id, other, title) VALUES (?, ?, ?)",
+                             [(m.id, u.pack, u.title) for u in m.uses])
+            check_shared_media(conn, m)
             chapter_of: dict[str, int] = {}
             for ch_seq, chapter in enumerate(m.chapters):
                 cur = conn.execute(
@@ -313,18 +314,27 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                     assert isinstance(item, list)
                     store(item)
 
-            for index, chunk in enumerate(pack.raw_chunks(KEPT_ROW_BYTES)):
-                conn.execute("INSERT INTO pack_chunks (pack_id, seq, data) VALUES (?, ?, ?)",
-                             (m.id, index, chunk))
-                hasher.chunks.put(chunk)
-                stored += len(chunk)
+            # Stored media go into the vault once by hash (app.mediastore); the rest of
+            # the signed bytes are kept in rows, so the pack can be rebuilt as signed.
+            keeper = mediastore.Keeper(conn, m.id)
+            spans = [mediastore.Span(*where, e.sha256) for e in stored_members
+                     if e.path.startswith("media/") and (where := pack.stored_range(e)) is not None]
+            for piece in mediastore.split(pack.raw_chunks(KEPT_ROW_BYTES), spans):
+                keeper.add(piece)
+                hasher.chunks.put(piece.data)
+                stored += len(piece.data)
                 if worker.crowded:
                     take(block=False)
                 report()
+            keeper.finish()
             hasher_open = False
             hasher.close()
             if hasher.error is not None:
                 raise hasher.error
+            heads = hasher.checker.heads()
+            if any(is_image_path(e.path) and image_format(e.path, heads.get(e.path, b"")) is None
+                   for e in stored_members):
+                raise PackRejected(IMAGE_REFUSED)
             conn.execute("UPDATE packs SET sha256 = ? WHERE id = ?", (hasher.sha256, m.id))
             take(block=True)
             worker.join()
@@ -332,11 +342,15 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                 raise worker.error
             report()
             conn.executemany(
-                "INSERT INTO media (pack_id, path, size, sha256) VALUES (?, ?, ?, ?)",
-                [(m.id, e.path, e.size, e.sha256) for e in m.files if e.path.startswith("media/")],
+                "INSERT INTO media (pack_id, path, size, sha256, from_pack) VALUES (?, ?, ?, ?, ?)",
+                [(m.id, e.path, e.size, e.sha256, None) for e in m.files if e.path.startswith("media/")]
+                + [(m.id, e.path, e.size, e.sha256, e.pack) for e in m.shared_media],
             )
-            raise_floor(conn, m.id, m.version, m.signer)
+            mediastore.drop_unused_blobs(conn)
+            if pack.grant.source != "sample":   # pinned starter packs never raise a floor
+                raise_floor(conn, m.id, m.version, m.signer)
             forget_missing_pages(conn, m.id)
+            changes.record(conn, m.id, m.version, previous, before, {e.path: e.sha256 for e in m.files})
             _check_cancel(cancel)
     finally:
         worker.stop.set()
@@ -345,6 +359,33 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
         worker.join()
     log.info("pack imported")
     return ImportResult(m.id, m.version, m.title, previous)
+
+
+def check_shared_media(conn: Any, m: Manifest) -> None:
+    """Inside the import: refuse a pack whose shared pictures the pack that should carry
+    them, present in the vault, does not have (the two editions do not match). When that
+    pack is absent, the reader says which pack to get."""
+    wrong: dict[str, int] = {}
+    present: dict[str, bool] = {}
+    for entry in m.shared_media:
+        if entry.pack not in present:
+            present[entry.pack] = conn.execute("SELECT 1 FROM packs WHERE id = ?", (entry.pack,)).fetchone() is not None
+        if not present[entry.pack]:
+            continue
+        if mediastore.has_blob(conn, entry.sha256) or conn.execute(
+            "SELECT 1 FROM media WHERE sha256 = ? AND size = ? AND from_pack IS NULL LIMIT 1",
+            (entry.sha256, entry.size),
+        ).fetchone() is not None:
+            continue
+        wrong[entry.pack] = wrong.get(entry.pack, 0) + 1
+    if wrong:
+        other, count = sorted(wrong.items())[0]
+        title = next((u.title for u in m.uses if u.pack == other), other)
+        raise PackRejected(
+            f"This pack shows {count} picture(s) from the pack \u201c{title}\u201d ({other}) that your copy of "
+            "that pack does not have: the two editions do not match. Get matching editions of both packs; "
+            "nothing was changed."
+        )
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ TRUST_NAME = "trust.json"
 TRUST_SIG_NAME = "trust.json.minisig"
 FORMAT_VERSION = 1
 
-PACK_ID_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+PACK_ID_RE = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*\Z")
 # BCP 47, the common shapes: language, optional script, region and variants.
 LANG_RE = re.compile(
-    r"^[a-zA-Z]{2,3}(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*$"
+    r"^[a-zA-Z]{2,3}(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*\Z"
 )
-PATH_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+PATH_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 MEDIA_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -46,6 +46,8 @@ class Limits:
     pack_id_chars: int = 128
     chapters: int = 2_000
     toml_bytes: int = 1024**2
+    # Pictures on one page: the largest real guides have about 150 screenshots on a page.
+    page_images: int = 250
 
 
 DEFAULT_LIMITS = Limits()
@@ -60,12 +62,12 @@ def check_member_path(path: object, limits: Limits = DEFAULT_LIMITS) -> str | No
     if not isinstance(path, str) or not path:
         return "a path must be a non-empty string"
     if len(path) > limits.path_chars:
-        return f"the path is longer than {limits.path_chars} characters"
+        return f"the path has {len(path)} characters, more than the {limits.path_chars} allowed; shorten it"
     if path.startswith("/") or "\\" in path or ":" in path:
         return "the path must be relative and use forward slashes"
     for segment in path.split("/"):
         if segment in ("", ".", ".."):
             return "the path has an empty, '.' or '..' part"
-        if not PATH_SEGMENT_RE.match(segment):
+        if not PATH_SEGMENT_RE.fullmatch(segment):
             return "the path may only use letters A-Z, digits, '.', '_' and '-'"
     return None

@@ -1,16 +1,21 @@
 """The one pack verifier, used by `pack verify`, import, USB and Tor alike.
 
 Order of checks (DESIGN.md, Pack file), each before the next may start:
-1. the file's size against the cap;
-2. the signature and manifest members exist once, within their caps; the signature is
+1. the file's size against the cap; then the ZIP end records and central directory are
+   checked by content_packs.zipcheck (entry count, directory size, one disk, stored or
+   deflated members only, none encrypted) before zipfile parses the directory;
+2. a carried trust list, if the caller asks for it, is read (capped) and handed over
+   before the pack's own signature is looked at, from the same open archive;
+3. the signature and manifest members exist once, within their caps; the signature is
    parsed (prehashed 'ED' only) and its key must be known to the trust policy;
-3. the signature is verified over the raw manifest bytes: only then is the manifest parsed
-   (strictly, bounded);
-4. the trusted comment must name the manifest's id and version; the key's revocation,
+4. the signature is verified over the raw manifest bytes (and a pack signed with the
+   public sample key must have a pinned manifest, app.trust.check_sample_pin): only then
+   is the manifest parsed (strictly, bounded);
+5. the trusted comment must name the manifest's id and version; the key's revocation,
    expiry, scope, binding and the version floor are checked;
-5. the archive's members must equal the manifest's file list exactly: no extra, missing,
+6. the archive's members must equal the manifest's file list exactly: no extra, missing,
    duplicate, absolute, '..', directory, link or encrypted entries;
-6. members are then read one at a time with a cap at their declared size and a SHA-256
+7. members are then read one at a time with a cap at their declared size and a SHA-256
    check; nothing is ever extracted to disk.
 """
 
@@ -24,21 +29,25 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.trust import Grant, OlderVersion, TrustError, TrustPolicy
+from app.trust import Grant, OlderVersion, TrustError, TrustPolicy, check_sample_pin
 from content_packs.errors import PackRejected, UntrustedSigner, VersionRefused
+from content_packs.images import HEAD_BYTES
 from content_packs.limits import (
     DEFAULT_LIMITS,
     MANIFEST_NAME,
     SIGNATURE_NAME,
+    TRUST_NAME,
+    TRUST_SIG_NAME,
     Limits,
     check_member_path,
 )
 from content_packs.manifest import FileEntry, Manifest, parse_manifest, parse_trusted_comment
+from content_packs.zipcheck import check_directory
 from crypto import minisign
 from crypto.minisign import MinisignError
 
@@ -194,7 +203,7 @@ class VerifiedPack:
             where = self.stored_range(entry)
             if where is None:
                 raise ValueError("only stored members can be checked on the raw bytes")
-            ranges.append(_Range(where[0], where[1], entry.sha256, hashlib.sha256()))
+            ranges.append(_Range(where[0], where[1], entry.sha256, hashlib.sha256(), entry.path))
         return RawChecker(ranges, self.size)
 
     def raw_chunks(self, chunk: int = CHUNK) -> Iterator[bytes]:
@@ -231,6 +240,8 @@ class _Range:
     end: int
     sha256: str
     digest: Any
+    path: str = ""
+    head: bytes = b""   # the member's first HEAD_BYTES bytes, as kept (its type is judged on them)
 
 
 class RawChecker:
@@ -257,6 +268,8 @@ class RawChecker:
             a, b = max(r.start, start), min(r.end, end)
             if a < b:
                 r.digest.update(view[a - start : b - start])
+                if len(r.head) < HEAD_BYTES:
+                    r.head += bytes(view[a - start : min(b, a + HEAD_BYTES - len(r.head)) - start])
             (still if r.end > end else self._done).append(r)
         self._active = still
         self._pos = end
@@ -269,6 +282,10 @@ class RawChecker:
         if any(r.digest.hexdigest() != r.sha256 for r in self._done):
             raise PackRejected("A file in the pack does not match its signature; the pack was refused.")
         return self._whole.hexdigest()
+
+    def heads(self) -> dict[str, bytes]:
+        """Each checked member's first bytes, by path (once `finish` has passed)."""
+        return {r.path: r.head for r in self._done}
 
 
 def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, what: str) -> bytes:
@@ -317,13 +334,15 @@ def open_archive(
             raise PackRejected("The pack file is empty.")
         if size > limits.pack_bytes:
             raise PackRejected("The pack is larger than Satchel accepts.")
+        check_directory(f, size, limits)
+        f.seek(0)
         try:
             archive = zipfile.ZipFile(f)
         except zipfile.BadZipFile:
             raise PackRejected(
                 "This file is not a Satchel pack (it is not a ZIP archive, or it is truncated)."
             ) from None
-        except (OSError, ValueError, EOFError):
+        except Exception:   # NotImplementedError for an unknown ZIP version, and whatever else zipfile raises
             raise _damaged() from None
     except BaseException:
         if owns:
@@ -332,16 +351,36 @@ def open_archive(
     return archive, f, owns, size
 
 
-def open_pack(source: Path | BinaryIO, policy: TrustPolicy, limits: Limits = DEFAULT_LIMITS) -> VerifiedPack:
-    """Verify a pack's signature, manifest, trust and member list (steps 1-5)."""
+# Called with a carried trust list's document and signature (capped, unparsed) before the
+# pack's own signature is checked, so that a newer list's revocations apply to this pack.
+CarriedList = Callable[[bytes, bytes], None]
+
+
+def open_pack(source: Path | BinaryIO, policy: TrustPolicy, limits: Limits = DEFAULT_LIMITS,
+              carried: CarriedList | None = None) -> VerifiedPack:
+    """Verify a pack's signature, manifest, trust and member list (steps 1-6)."""
     archive, f, owns, size = open_archive(source, limits)
     try:
+        if carried is not None:
+            _hand_over_trust_list(archive, limits, carried)
         return _verify_open(archive, f, owns, size, policy, limits)
     except BaseException:
         archive.close()
         if owns:
             f.close()
         raise
+
+
+def _hand_over_trust_list(archive: zipfile.ZipFile, limits: Limits, carried: CarriedList) -> None:
+    """Step 2. A missing, doubled or oversized carried list is no reason to refuse the pack
+    here: the member checks of step 6 judge the pack on its own."""
+    try:
+        doc = read_raw(archive, TRUST_NAME, limits.trust_list_bytes, "trust list")
+        sig = read_raw(archive, TRUST_SIG_NAME, limits.signature_bytes, "trust list signature")
+    except PackRejected:
+        return
+    if doc is not None and sig is not None:
+        carried(doc, sig)
 
 
 def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
@@ -353,6 +392,20 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
     manifest_bytes = read_raw(archive, MANIFEST_NAME, limits.manifest_bytes, "manifest")
     if sig_bytes is None or manifest_bytes is None:
         raise PackRejected("This file is not a Satchel pack (it has no signed manifest).")
+    manifest, grant, signed_at = verify_manifest(manifest_bytes, sig_bytes, policy, limits)
+    _check_members(infos, manifest, limits)
+    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
+                        archive, f, owns, limits)
+
+
+def verify_manifest(manifest_bytes: bytes, sig_bytes: bytes, policy: TrustPolicy,
+                    limits: Limits = DEFAULT_LIMITS) -> tuple[Manifest, Grant, int]:
+    """Steps 2 to 4 on a manifest and its signature alone: the signature by a key the
+    policy knows, verified over the raw bytes, then (only then) the strict parse, the
+    trusted comment, the signer, trust and version floor. Used by the pack verifier and
+    by an online update that reads a new manifest before fetching the members it names."""
+    if len(manifest_bytes) > limits.manifest_bytes or len(sig_bytes) > limits.signature_bytes:
+        raise PackRejected("The pack's manifest is larger than Satchel accepts.")
     try:
         sig = minisign.parse_signature(sig_bytes)
     except MinisignError as exc:
@@ -360,13 +413,18 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
     key_id_hex = int.from_bytes(sig.key_id, "little").to_bytes(8, "big").hex().upper()
     grant = policy.grant_for(key_id_hex)
     if grant is None:
-        raise UntrustedSigner(f"This pack was signed by a key you do not trust (key id {key_id_hex}).")
+        raise UntrustedSigner(f"This pack was signed by a key you do not trust (key id {key_id_hex}).",
+                              unknown_key=key_id_hex)
     try:
         minisign.verify(grant.key, manifest_bytes, sig)
     except MinisignError:
         raise PackRejected(
             "The pack's signature does not match its manifest; it may have been tampered with."
         ) from None
+    try:
+        check_sample_pin(grant, manifest_bytes)   # the sample key's secret is public
+    except TrustError as exc:
+        raise UntrustedSigner(str(exc)) from None
     # Only now, with the signature verified, is anything inside the pack parsed.
     manifest = parse_manifest(manifest_bytes, limits)
     comment_id, comment_version, signed_at = parse_trusted_comment(sig.trusted_comment)
@@ -380,9 +438,7 @@ def _verify_open(archive: zipfile.ZipFile, f: BinaryIO, owns: bool, size: int,
         raise VersionRefused(str(exc)) from None
     except TrustError as exc:
         raise UntrustedSigner(str(exc)) from None
-    _check_members(infos, manifest, limits)
-    return VerifiedPack(manifest, manifest_bytes, sig_bytes.decode("utf-8"), grant, signed_at, size,
-                        archive, f, owns, limits)
+    return manifest, grant, signed_at
 
 
 def _check_members(infos: list[zipfile.ZipInfo], manifest: Manifest, limits: Limits) -> None:

@@ -5,6 +5,10 @@ derivation takes about the time asked for (cryptsetup's `--iter-time`). The para
 are stored beside the salt in the key file, so a vault made on a fast machine still
 opens on a slow one. Passphrases are normalised to Unicode NFC first: the same
 passphrase typed on two keyboards derives the same key.
+
+The derived key is written into a bytearray that the caller wipes, and the passphrase's
+UTF-8 bytes are zeroed as soon as Argon2id has read them. The passphrase itself is a
+Python string, which cannot be wiped (docs/threat-model.md says so).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from crypto.secure import wipe_bytes
 
 KEY_LEN = 32
 DEFAULT_ITER_TIME_MS = 500
@@ -45,7 +51,8 @@ def normalise(passphrase: str) -> bytes:
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
 
-def derive(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+def derive(passphrase: str, salt: bytes, params: KdfParams) -> bytearray:
+    """The key Argon2id derives from `passphrase`, in a buffer the caller must wipe."""
     kdf = Argon2id(
         salt=salt,
         length=KEY_LEN,
@@ -53,7 +60,13 @@ def derive(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
         lanes=params.lanes,
         memory_cost=params.memory_kib,
     )
-    return kdf.derive(normalise(passphrase))
+    out = bytearray(KEY_LEN)
+    secret = normalise(passphrase)
+    try:
+        kdf.derive_into(secret, out)
+    finally:
+        wipe_bytes(secret)
+    return out
 
 
 def _time_once(params: KdfParams) -> float:

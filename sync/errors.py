@@ -52,3 +52,69 @@ class TransferCancelled(SyncError):
 
 class SealedError(SyncError):
     """A sealed file could not be opened (wrong passphrase, damaged, not a sealed file)."""
+
+
+# -- sync over Tor ----------------------------------------------------------------------
+
+class TorError(SyncError):
+    """Tor could not be used (the sentence says what to try)."""
+
+
+class TorNotFound(TorError):
+    """The tor program (or a bridge plugin) is not installed where Satchel looks."""
+
+
+class TorFailed(TorError):
+    """The tor process Satchel started stopped or could not start."""
+
+
+class TorBlocked(TorError):
+    """Tor did not finish connecting in time: the network may block it (try bridges)."""
+
+
+class SocksUnreachable(TorError):
+    """Nothing answers at the SOCKS port Satchel was told to use."""
+
+
+class NeedsOwnTor(TorError):
+    """Something needs tor's control connection, which a foreign SOCKS port does not give."""
+
+
+class BadRepositoryUrl(SyncError):
+    """A repository address is not one Satchel follows."""
+
+
+class RepositoryUnreachable(SyncError):
+    """The repository's onion service could not be reached (offline, unknown, lost)."""
+
+
+class TransferFailed(SyncError):
+    """The repository's answer broke the rules (status, sizes, ranges, encoding)."""
+
+
+class HttpStatusError(TransferFailed):
+    """The repository answered with an HTTP error."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Redirected(TransferFailed):
+    """The repository answered with a redirect, which Satchel never follows."""
+
+
+class TooLarge(TransferFailed):
+    """The repository sent, or announced, more bytes than the index or the cap allows."""
+
+
+class RangeIgnored(TransferFailed):
+    """The repository answered a range request with the whole file."""
+
+
+class Stalled(TransferFailed):
+    """The transfer stopped or became too slow; what arrived is kept for next time."""
+
+
+class IndexRefused(SyncError):
+    """The repository's index is not signed by a trusted key, or older than one seen."""

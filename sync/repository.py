@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Protocol
 from app.strictjson import no_duplicate_keys
 from app.trust import TrustPolicy
 from content_packs.limits import DEFAULT_LIMITS, PACK_ID_RE, SHA256_RE
+from content_packs.manifest import MAX_VERSION
 from crypto import minisign
 from crypto.minisign import MinisignError, PublicKey, SecretKey
 from sync.errors import BadIndex
@@ -41,16 +42,17 @@ INDEX_TYPE = "pack-repository-index"
 INDEX_NAME = "index.json"
 INDEX_SIG_NAME = "index.json.minisig"
 DEFAULT_FOLDER = "DATA"
-PACK_NAME_RE = re.compile(r"^[0-9a-f]{16}\.bin$", re.IGNORECASE)
-TEMP_NAME_RE = re.compile(r"^[0-9a-f]{16}\.tmp$", re.IGNORECASE)
+PACK_NAME_RE = re.compile(r"^[0-9a-f]{16}\.bin\Z", re.IGNORECASE)
+TEMP_NAME_RE = re.compile(r"^[0-9a-f]{16}\.tmp\Z", re.IGNORECASE)
 FAT32_MAX_FILE = 4 * 1024**3 - 1
 MAX_INDEX_BYTES = 8 * 1024**2
 MAX_SIG_BYTES = 4096
 MAX_PACKS = 10_000
 SIGNER_COMMENT = "repository index signed by public key "
-_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}$")
-_COMMENT_RE = re.compile(r"^pack-repository-index format=([0-9]{1,4}) created=([0-9]{1,16})$")
+_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}\Z")
+_COMMENT_RE = re.compile(r"^pack-repository-index format=([0-9]{1,4}) created=([0-9]{1,16})\Z")
 _TOP_KEYS = {"type", "format", "created", "packs", "trust_list"}
+_ONLINE_KEYS = {"version", "expires"}   # an online repository's index (satchel repo publish)
 _ENTRY_KEYS = {"file", "id", "version", "size", "sha256", "signer"}
 
 
@@ -66,7 +68,7 @@ class RepoSource(Protocol):
 
 def pack_file_name(sha256_hex: str) -> str:
     """The neutral name of a pack file: its hash, nothing else."""
-    if not SHA256_RE.match(sha256_hex):
+    if not SHA256_RE.fullmatch(sha256_hex):
         raise ValueError("not a SHA-256 hex digest")
     return f"{sha256_hex[:16]}.bin"
 
@@ -76,7 +78,15 @@ def temp_file_name() -> str:
 
 
 def is_pack_name(name: str) -> bool:
-    return bool(PACK_NAME_RE.match(name))
+    return bool(PACK_NAME_RE.fullmatch(name))
+
+
+def pack_names(source: RepoSource, names: list[str]) -> list[str]:
+    """The pack files among a source's names: `<16 hex>.bin` in the repository format;
+    every name of a source of hand-copied pack files (sync.loose), which lists only those."""
+    if getattr(source, "loose", False):
+        return list(names)
+    return [n for n in names if is_pack_name(n)]
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,8 @@ class Index:
     created: int
     packs: tuple[IndexEntry, ...] = ()
     trust_list: tuple[bytes, bytes] | None = None   # (document, signature), verified on use
+    version: int | None = None    # online: goes up with every publication (no rollback)
+    expires: int | None = None    # online: Unix time after which it may be frozen or blocked
 
     def entry_for_file(self, name: str) -> IndexEntry | None:
         low = name.lower()
@@ -109,6 +121,10 @@ class Index:
             "packs": [e.to_dict() for e in sorted(self.packs, key=lambda e: e.file)],
             "trust_list": None,
         }
+        if self.version is not None:
+            doc["version"] = self.version
+        if self.expires is not None:
+            doc["expires"] = self.expires
         if self.trust_list is not None:
             document, signature = self.trust_list
             doc["trust_list"] = {"document": base64.b64encode(document).decode("ascii"),
@@ -146,10 +162,13 @@ def parse_index(data: bytes) -> Index:
                          parse_constant=lambda _: (_ for _ in ()).throw(ValueError()))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadIndex("The stick's index is not valid JSON.") from None
-    if not isinstance(doc, dict) or set(doc) != _TOP_KEYS or doc["type"] != INDEX_TYPE:
+    if not isinstance(doc, dict) or not _TOP_KEYS <= set(doc) <= _TOP_KEYS | _ONLINE_KEYS \
+            or doc["type"] != INDEX_TYPE:
         raise BadIndex("The stick's index is not a repository index.")
     _int(doc["format"], FORMAT, FORMAT)
     created = _int(doc["created"], 0, 2**53)
+    version = _int(doc["version"], 1, 2**53) if "version" in doc else None
+    expires = _int(doc["expires"], 0, 2**53) if "expires" in doc else None
     raw = doc["packs"]
     if not isinstance(raw, list) or len(raw) > MAX_PACKS:
         raise BadIndex("The stick's index has an invalid pack list.")
@@ -159,19 +178,19 @@ def parse_index(data: bytes) -> Index:
         if not isinstance(e, dict) or set(e) != _ENTRY_KEYS:
             raise BadIndex("The stick's index has an invalid pack entry.")
         name, pack_id, sha, signer = e["file"], e["id"], e["sha256"], e["signer"]
-        if not (isinstance(name, str) and PACK_NAME_RE.match(name) and name == name.lower()):
+        if not (isinstance(name, str) and PACK_NAME_RE.fullmatch(name) and name == name.lower()):
             raise BadIndex("The stick's index lists a file with an invalid name.")
         if not (isinstance(pack_id, str) and len(pack_id) <= DEFAULT_LIMITS.pack_id_chars
-                and PACK_ID_RE.match(pack_id)):
+                and PACK_ID_RE.fullmatch(pack_id)):
             raise BadIndex("The stick's index lists an invalid pack id.")
-        if not (isinstance(sha, str) and SHA256_RE.match(sha)):
+        if not (isinstance(sha, str) and SHA256_RE.fullmatch(sha)):
             raise BadIndex("The stick's index lists an invalid hash.")
-        if not (isinstance(signer, str) and _KEY_ID_RE.match(signer)):
+        if not (isinstance(signer, str) and _KEY_ID_RE.fullmatch(signer)):
             raise BadIndex("The stick's index lists an invalid signer.")
         if name in seen:
             raise BadIndex("The stick's index lists the same file twice.")
         seen.add(name)
-        entries.append(IndexEntry(name, pack_id, _int(e["version"], 1, 2**53),
+        entries.append(IndexEntry(name, pack_id, _int(e["version"], 1, MAX_VERSION),
                                   _int(e["size"], 1, FAT32_MAX_FILE), sha, signer))
     trust = doc["trust_list"]
     trust_list = None
@@ -184,7 +203,7 @@ def parse_index(data: bytes) -> Index:
                           trust["signature"].encode("utf-8"))
         except ValueError:
             raise BadIndex("The stick's index carries an invalid trust list.") from None
-    return Index(created, tuple(entries), trust_list)
+    return Index(created, tuple(entries), trust_list, version, expires)
 
 
 # -- reading and verifying ---------------------------------------------------------
@@ -196,6 +215,7 @@ UNSIGNED = "unsigned"      # no signature (an export without --key)
 FORGED = "forged"          # the signature does not match the index
 INVALID = "invalid"        # unreadable, malformed, ambiguous
 MISSING = "missing"        # no index at all
+LOOSE = "loose"            # pack files copied by hand (sync.loose): no index to expect
 INDEX_FAILURES = frozenset({FORGED, INVALID, MISSING})
 
 _SENTENCES = {
@@ -205,6 +225,7 @@ _SENTENCES = {
     FORGED: "The index's signature does not match it; it may have been tampered with.",
     INVALID: "The index is damaged or unreadable.",
     MISSING: "The stick has no index.",
+    LOOSE: "These pack files have no index; each one is checked on its own signature.",
 }
 
 
@@ -242,6 +263,8 @@ def _find(names: list[str], wanted: str) -> list[str]:
 
 def read_index(source: RepoSource, policy: TrustPolicy | None, names: list[str] | None = None) -> IndexReport:
     """Read and judge the index. Never raises for bad content: it reports it."""
+    if getattr(source, "loose", False):
+        return IndexReport(LOOSE)
     names = names if names is not None else source.names()
     found, sig_found = _find(names, INDEX_NAME), _find(names, INDEX_SIG_NAME)
     if not found:
@@ -273,7 +296,7 @@ def read_index(source: RepoSource, policy: TrustPolicy | None, names: list[str] 
     except MinisignError:
         return IndexReport(FORGED, None, key_id_hex)
     # Verified: only now is the index parsed.
-    m = _COMMENT_RE.match(sig.trusted_comment)
+    m = _COMMENT_RE.fullmatch(sig.trusted_comment)
     try:
         index = parse_index(data)
     except BadIndex:

@@ -27,7 +27,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -43,7 +43,7 @@ SALT_LEN = 32
 CHUNK = 1 << 20
 TAG = 16
 KDF = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=4)
-SEALED_NAME_RE = re.compile(r"^[0-9a-f]{8}\.dat$", re.IGNORECASE)
+SEALED_NAME_RE = re.compile(r"^[0-9a-f]{8}\.dat\Z", re.IGNORECASE)
 MAX_DIRECTORY = 4 * 1024 * 1024
 _WRONG = "That passphrase does not open this file, or the file is not a sealed stick or is damaged."
 
@@ -183,6 +183,33 @@ class _Slice(RandomAccessReader):
         return len(data)
 
 
+def parse_directory(read_at: Callable[[int, int], bytes], plain_size: int) -> dict[str, tuple[int, int]]:
+    """The container's directory, from decrypted bytes (`read_at(pos, n)`): each file's
+    (offset, size). Strict and bounded; raises SealedError (with the one sentence that
+    does not tell a wrong passphrase from a damaged file) for anything else."""
+    length = int.from_bytes(read_at(0, 8), "big")
+    if not 2 <= length <= MAX_DIRECTORY or 8 + length > plain_size:
+        raise SealedError(_WRONG)
+    try:
+        doc = json.loads(read_at(8, length).decode("ascii"))
+        entries = doc["files"]
+        assert isinstance(entries, list) and len(entries) <= MAX_PACKS + 2
+    except (ValueError, KeyError, TypeError, AssertionError, RecursionError):
+        raise SealedError(_WRONG) from None
+    files: dict[str, tuple[int, int]] = {}
+    pos = 8 + length
+    for e in entries:
+        name, size = (e.get("name"), e.get("size")) if isinstance(e, dict) else (None, None)
+        if not isinstance(name, str) or not (PACK_NAME_RE.fullmatch(name) or name in (INDEX_NAME, INDEX_SIG_NAME)) \
+                or name in files or isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise SealedError(_WRONG)
+        files[name] = (pos, size)
+        pos += size
+    if pos > plain_size:
+        raise SealedError(_WRONG)
+    return files
+
+
 class SealedSource:
     """RepoSource over a sealed file (raises SealedError for a wrong passphrase)."""
 
@@ -197,28 +224,7 @@ class SealedSource:
         self.leftovers: list[str] = []
 
     def _directory(self) -> dict[str, tuple[int, int]]:
-        r = self.reader
-        length = int.from_bytes(r.read_at(0, 8), "big")
-        if not 2 <= length <= MAX_DIRECTORY or 8 + length > r.plain_size:
-            raise SealedError(_WRONG)
-        try:
-            doc = json.loads(r.read_at(8, length).decode("ascii"))
-            entries = doc["files"]
-            assert isinstance(entries, list) and len(entries) <= MAX_PACKS + 2
-        except (ValueError, KeyError, TypeError, AssertionError):
-            raise SealedError(_WRONG) from None
-        files: dict[str, tuple[int, int]] = {}
-        pos = 8 + length
-        for e in entries:
-            name, size = (e.get("name"), e.get("size")) if isinstance(e, dict) else (None, None)
-            if not isinstance(name, str) or not (PACK_NAME_RE.match(name) or name in (INDEX_NAME, INDEX_SIG_NAME)) \
-                    or name in files or isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise SealedError(_WRONG)
-            files[name] = (pos, size)
-            pos += size
-        if pos > r.plain_size:
-            raise SealedError(_WRONG)
-        return files
+        return parse_directory(self.reader.read_at, self.reader.plain_size)
 
     def names(self) -> list[str]:
         return sorted(self._files)
@@ -257,7 +263,7 @@ def sealed_candidates(root: Path, limit: int = 16) -> list[Path]:
             for count, entry in enumerate(it):
                 if count >= 200_000 or len(out) >= limit:
                     break
-                if SEALED_NAME_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
+                if SEALED_NAME_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                     out.append(Path(entry.path))
     except OSError:
         return []

@@ -111,7 +111,7 @@ def export_sealed(vault: Vault, dest: Path, passphrase: str, pack_ids: Sequence[
 
     try:
         for leftover in leftovers:
-            if TEMP_NAME_RE.match(leftover):
+            if TEMP_NAME_RE.fullmatch(leftover):
                 remove_quietly(dest / leftover)
         write_atomic(dest, name, prefetch(sealed_chunks(passphrase, parts(), plain)), total, step, cancel)
     except TransferCancelled:

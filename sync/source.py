@@ -40,7 +40,7 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY
 
 def _wanted(name: str) -> bool:
     low = name.lower()
-    return bool(PACK_NAME_RE.match(name)) or low in (INDEX_NAME, INDEX_SIG_NAME)
+    return bool(PACK_NAME_RE.fullmatch(name)) or low in (INDEX_NAME, INDEX_SIG_NAME)
 
 
 def scan_folder(folder: Path) -> tuple[list[str], list[str]]:
@@ -53,16 +53,16 @@ def scan_folder(folder: Path) -> tuple[list[str], list[str]]:
             if count >= MAX_ENTRIES:
                 break
             name = entry.name
-            if not (_wanted(name) or TEMP_NAME_RE.match(name)):
+            if not (_wanted(name) or TEMP_NAME_RE.fullmatch(name)):
                 continue
             try:
                 if not entry.is_file(follow_symlinks=False):
                     continue
             except OSError:
                 continue
-            if TEMP_NAME_RE.match(name):
+            if TEMP_NAME_RE.fullmatch(name):
                 temps.append(name)
-            elif PACK_NAME_RE.match(name):
+            elif PACK_NAME_RE.fullmatch(name):
                 packs += 1
                 if packs <= MAX_PACKS:
                     names.append(name)
@@ -155,7 +155,7 @@ def _has_packs(folder: Path, limit: int = 2000) -> bool:
             for count, entry in enumerate(it):
                 if count >= limit:
                     return False
-                if PACK_NAME_RE.match(entry.name):
+                if PACK_NAME_RE.fullmatch(entry.name):
                     return True
     except OSError:
         return False

@@ -139,23 +139,29 @@ class Probe:
 
     folder: Path | None
     sealed: tuple[Path, ...]
+    loose: Path | None = None   # pack files copied by hand (sync.loose), when there is no repository
 
     @property
     def empty(self) -> bool:
-        return self.folder is None and not self.sealed
+        return self.folder is None and self.loose is None and not self.sealed
 
 
 def probe(path: Path) -> Probe:
     """Where the repository is on a stick, and which files may be sealed repositories."""
+    from sync.loose import find_loose
     from sync.sealed import sealed_candidates
     from sync.source import find_repository
 
+    loose = None
     try:
         folder = find_repository(Path(path))
+        if folder is None:
+            found = find_loose(Path(path))
+            loose = Path(path) if found is not None else None
     except Exception:  # a stick pulled while looking: nothing there
         folder = None
-    sealed = () if folder is not None else tuple(sealed_candidates(Path(path)))
-    return Probe(folder, sealed)
+    sealed = () if folder is not None or loose is not None else tuple(sealed_candidates(Path(path)))
+    return Probe(folder, sealed, loose)
 
 
 Change = Callable[[list[Stick], list[Stick]], None]

@@ -25,7 +25,7 @@ from content_packs.errors import PackRejected, UntrustedSigner
 from content_packs.verify import open_pack
 from crypto.minisign import PublicKey
 from sync.errors import StickRemoved, TransferCancelled
-from sync.repository import IndexReport, RepoSource, is_pack_name, read_index
+from sync.repository import IndexReport, RepoSource, pack_names, read_index
 
 Progress = Callable[[int, int], None]
 
@@ -100,7 +100,7 @@ def check_stick(source: RepoSource, policy: TrustPolicy, progress: Progress | No
     names = source.names()
     index = read_index(source, policy, names)
     report = CheckReport(index, leftovers=len(getattr(source, "leftovers", [])))
-    packs = [n for n in names if is_pack_name(n)]
+    packs = pack_names(source, names)
     sizes = {}
     for n in packs:
         try:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.library import list_packs, pack_bytes_reader
+from app.library import list_packs, media_providers, pack_bytes_reader
 from app.trust import TrustStore, load_bundled_list, parse_trust_list
 from app.vault import Vault
 from content_packs.errors import PackRejected, UntrustedSigner
@@ -134,7 +134,9 @@ def vault_packs(vault: Vault, pack_ids: Sequence[str] | None,
         for pid in pack_ids:
             if pid not in infos:
                 raise UnknownPack(f"There is no pack {pid[:130]} in the library; nothing was written.")
-        chosen = [infos[p] for p in dict.fromkeys(pack_ids)]
+        wanted = list(dict.fromkeys(pack_ids))
+        # A pack that shows pictures another pack carries travels with that pack.
+        chosen = [infos[p] for p in wanted + media_providers(vault, wanted)]
     else:
         chosen = list(infos.values())
     with vault.lock:
@@ -142,7 +144,7 @@ def vault_packs(vault: Vault, pack_ids: Sequence[str] | None,
     out = []
     for info in chosen:
         size, sha = recorded.get(info.id, (0, ""))
-        if not (isinstance(sha, str) and SHA256_RE.match(sha)):
+        if not (isinstance(sha, str) and SHA256_RE.fullmatch(sha)):
             digest, size = hashlib.sha256(), 0
             with pack_bytes_reader(vault, info.id) as reader:
                 for data in _chunks(reader, cancel):

@@ -31,7 +31,7 @@ from content_packs.errors import ImportCancelled, PackRejected, UntrustedSigner
 from content_packs.importer import ImportResult, import_pack
 from content_packs.verify import open_pack
 from sync.errors import StickRemoved, TransferCancelled
-from sync.repository import IndexReport, RepoSource, is_pack_name, read_index
+from sync.repository import IndexReport, RepoSource, pack_names, read_index
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class FoundPack:
     language: str | None = None
     installed: int | None = None
     reason: str | None = None
+    unknown_signer: str | None = None   # key id of a signer the vault does not know at all
 
     @property
     def importable(self) -> bool:
@@ -105,7 +106,7 @@ def judge(vault: Vault, store: TrustStore, source: RepoSource, name: str) -> Fou
         with source.open(name) as f, open_pack(f, NoFloors(store)) as pack:
             m, grant = pack.manifest, pack.grant
     except UntrustedSigner as exc:
-        return FoundPack(name, 0, UNTRUSTED, reason=str(exc))
+        return FoundPack(name, 0, UNTRUSTED, reason=str(exc), unknown_signer=exc.unknown_key)
     except PackRejected as exc:
         if not source.alive():
             raise gone(source) from None
@@ -117,6 +118,12 @@ def judge(vault: Vault, store: TrustStore, source: RepoSource, name: str) -> Fou
     installed = get_pack(vault, m.id)
     have = installed.version if installed else None
     found = FoundPack(name, size, NEW, m.id, m.version, m.title, m.language, have)
+    if have is not None and m.version <= have:
+        # Judged against the library itself, not only the version floors: packs that raise
+        # no floor (the pinned starter packs) are "already have" too.
+        state = HAVE if have == m.version else OLDER
+        return FoundPack(name, size, state, m.id, m.version, m.title, m.language, have,
+                         f"This pack is version {m.version}, but version {have} is already in the library.")
     try:
         store.check(m.id, m.version, grant)
     except OlderVersion as exc:
@@ -135,7 +142,7 @@ def list_stick(vault: Vault, source: RepoSource, store: TrustStore | None = None
     names = source.names()
     index = read_index(source, store, names)
     tl_version = adopt_trust_list(store, index)
-    packs = [judge(vault, store, source, n) for n in names if is_pack_name(n)]
+    packs = [judge(vault, store, source, n) for n in pack_names(source, names)]
     # Two versions of one pack on a stick (a top-up cut short): offer only the newest.
     best: dict[str, int] = {}
     for p in packs:

@@ -94,6 +94,43 @@ def readonly_dir(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
+@pytest.fixture(scope="session")
+def bundle_dir() -> Path:
+    """dist/satchel, the self-contained app, built by `make bundle` once per session when
+    it is missing or older than its sources (make decides; an up-to-date bundle is not
+    rebuilt, so `make test` followed by `make bundle` builds it once). Where it cannot be
+    built (no PyInstaller in the venv, no objdump) the test is skipped, which CI counts as
+    a failure."""
+    import shutil
+
+    if not (ROOT / ".venv" / "bin" / "pyinstaller").exists() or shutil.which("objdump") is None:
+        pytest.skip("the bundle cannot be built here: PyInstaller (make venv) and objdump (binutils) are needed")
+    proc = subprocess.run(["make", "-s", "bundle"], cwd=str(ROOT), capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        pytest.fail(f"make bundle failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    exe = ROOT / "dist" / "satchel" / "satchel"
+    assert exe.is_file() and os.access(exe, os.X_OK)
+    return exe.parent
+
+
+@pytest.fixture(scope="session")
+def tor_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One private Tor network per session, shared by the sync and the dialog tests
+    (tests/sync/torenv.py: 3 authorities, 3 relays, two onion services in front of nginx
+    and a hostile server, one client); torn down at the end of the session."""
+    import shutil
+
+    sys.path.insert(0, str(TESTS / "sync"))
+    from torenv import start_env
+
+    for tool in ("tor", "tor-gencert", "nginx"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            pytest.fail(f"the Tor sync tests need {tool} (build/system-packages installs it)")
+    env = start_env(tmp_path_factory.mktemp("tornet"))
+    yield env
+    env.stop()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """In CI every check must run: a test skipped for a missing tool counts as failed

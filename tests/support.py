@@ -86,6 +86,23 @@ def write_source(folder: Path, pack_id: str = "org.example.guide", version: int 
     return folder
 
 
+def noise_png(width: int, height: int, seed: int) -> bytes:
+    """A real PNG of random pixels: as incompressible as a screenshot's pixels, and
+    different for every seed."""
+    import random
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rng = random.Random(seed)
+    rows = b"".join(b"\0" + rng.randbytes(width * 3) for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows, 1))
+            + chunk(b"IEND", b""))
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes (to prove nothing changed)."""
     if not folder.exists():
@@ -189,3 +206,28 @@ def manifest_dict(key: minisign.SecretKey, files: dict[str, bytes], pack_id: str
         "files": [{"path": p, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
                   for p, b in sorted(files.items())],
     }
+
+
+LIB_DIR = Path("/usr/lib/x86_64-linux-gnu")
+
+
+def without_libraries(command: list[str], libraries: list[str], scratch: Path, how: str = "absent") -> list[str]:
+    """`command`, run in a private mount namespace where the system `libraries` (sonames in
+    /usr/lib/x86_64-linux-gnu) are gone as if their package were not installed ("absent":
+    overlayfs whiteouts over the library folder) or damaged ("empty": /dev/null bound over
+    the file). Needs root (CI runs as root); nothing outside the namespace changes."""
+    if how == "absent":
+        names = set()
+        for lib in libraries:
+            names.add(lib)
+            target = (LIB_DIR / lib).resolve()
+            if target.parent == LIB_DIR:
+                names.add(target.name)
+        whiteouts = " && ".join(f"mknod {scratch}/upper/{n} c 0 0" for n in sorted(names))
+        setup = (f"mount -t tmpfs tmpfs {scratch} && mkdir {scratch}/upper {scratch}/work && {whiteouts} && "
+                 f"mount -t overlay overlay -o lowerdir={LIB_DIR},upperdir={scratch}/upper,"
+                 f"workdir={scratch}/work {LIB_DIR}")
+    else:
+        setup = " && ".join(f"mount --bind /dev/null {(LIB_DIR / lib).resolve()}" for lib in libraries)
+    scratch.mkdir(parents=True, exist_ok=True)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", f'{setup} && exec "$@"', "sh", *command]

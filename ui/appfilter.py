@@ -1,4 +1,4 @@
-"""One application-wide event filter: the panic key and the idle clock.
+"""One application-wide event filter: the panic key, the lock key and the idle clock.
 
 Why a filter and not a QShortcut: an application shortcut does not fire while a modal
 dialog shadows its widget, and the panic key must work from every screen, dialog,
@@ -10,6 +10,10 @@ Fn+Backspace). Why: it is pressed with one hand (the right hand on a full keyboa
 Ctrl/Shift cluster and Delete sit together), it is not part of normal typing, it does
 not collide with a system combination (Ctrl+Alt+Delete does), and "Delete" says what it
 does (browsers use the same keys for "clear private data").
+
+The lock key (Ctrl+L) is caught here for the same reason: locking closes every dialog,
+so it must work while Settings or any other dialog is open. It is consumed only when
+there is something to lock (the callback says so); otherwise it passes on.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from ui.qt import QEvent, QKeyEvent, QKeySequence, QObject, Qt
 PANIC_KEY = Qt.Key.Key_Delete
 PANIC_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 PANIC_SEQUENCE = QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_Delete)
+LOCK_KEY = Qt.Key.Key_L
+LOCK_MODIFIERS = Qt.KeyboardModifier.ControlModifier
 
 _ACTIVITY = frozenset(
     {
@@ -42,13 +48,25 @@ def is_panic_key(event: QKeyEvent) -> bool:
     return event.key() == PANIC_KEY and mods == PANIC_MODIFIERS
 
 
+def is_lock_key(event: QKeyEvent) -> bool:
+    mods = event.modifiers() & ~_IGNORED_MODIFIERS
+    return event.key() == LOCK_KEY and mods == LOCK_MODIFIERS
+
+
 class AppFilter(QObject):
     def __init__(
-        self, on_panic: Callable[[], None], on_activity: Callable[[], None], parent: QObject | None = None
+        self,
+        on_panic: Callable[[], None],
+        on_activity: Callable[[], None],
+        parent: QObject | None = None,
+        can_lock: Callable[[], bool] | None = None,
+        on_lock: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._on_panic = on_panic
         self._on_activity = on_activity
+        self._can_lock = can_lock
+        self._on_lock = on_lock
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         kind = event.type()
@@ -58,5 +76,16 @@ class AppFilter(QObject):
             event.accept()
             if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():
                 self._on_panic()
+            return True
+        if (
+            kind in _KEYS
+            and self._on_lock is not None
+            and self._can_lock is not None
+            and is_lock_key(event)
+            and self._can_lock()
+        ):
+            event.accept()
+            if kind == QEvent.Type.KeyPress and not event.isAutoRepeat():
+                self._on_lock()
             return True
         return False

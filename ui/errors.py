@@ -28,8 +28,11 @@ CORE_SENTENCES = (
     N_("The passphrase cannot be empty."),
     N_("The duress passphrase must differ from the vault passphrase."),
     N_("The new passphrase must differ from the duress passphrase."),
+    N_("The current passphrase is not right; nothing was changed."),
     N_("This vault was made by a newer Satchel; update Satchel to open it."),
     N_("The import was cancelled; nothing was changed."),
+    N_("Satchel could not re-encrypt the vault; nothing was changed."),
+    N_("The vault's key file is in an older format that this version of Satchel cannot read; nothing was changed."),
 )
 
 
@@ -37,6 +40,8 @@ def message_for(exc: BaseException) -> str:
     """The sentence to show for `exc`, in the interface language."""
     if isinstance(exc, core.SatchelError):
         own = str(exc)
+        if own in CORE_SENTENCES:
+            return tr(own)  # a sentence that says more than its type (in English too)
         translated = tr(own) if own else own
         if translated != own:  # the catalog knows this exact sentence
             return translated

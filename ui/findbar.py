@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ui import shortcuts
 from ui.i18n import tr
 from ui.qt import (
     QColor,
     QEvent,
     QHBoxLayout,
-    QKeySequence,
     QLineEdit,
     QObject,
     QPalette,
-    QShortcut,
     Qt,
     QTextCharFormat,
     QTextCursor,
@@ -107,9 +106,9 @@ class PageFinder(QObject):
         self.count = label("", wrap=False)
         self.count.setAccessibleName(tr("Matches"))
         self.prev_button = push(tr("Find previous"))
-        self.prev_button.setToolTip(tr("Previous match (Shift+F3)"))
+        self.prev_button.setToolTip(shortcuts.tip("find_prev"))
         self.next_button = push(tr("Find next"))
-        self.next_button.setToolTip(tr("Next match (F3)"))
+        self.next_button.setToolTip(shortcuts.tip("find_next"))
         self.close_button = push(tr("Close"), tr("Close the find bar"))
         self.close_button.setToolTip(tr("Close the find bar (Escape)"))
         self.bar = QWidget()
@@ -132,10 +131,8 @@ class PageFinder(QObject):
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(+1))
         self.close_button.clicked.connect(self.close)
-        for keys, delta in (("F3", 1), ("Shift+F3", -1)):
-            sc = QShortcut(QKeySequence(keys), reader)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(lambda d=delta: self.step(d))
+        shortcuts.bind(reader, "find_next", lambda: self.step(+1))  # F3 (ui/shortcuts.py)
+        shortcuts.bind(reader, "find_prev", lambda: self.step(-1))  # Shift+F3
         self._show_count()
 
     # -- the page ------------------------------------------------------------------

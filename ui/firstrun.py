@@ -8,7 +8,9 @@ this object only until `create_requested` is emitted.
 from __future__ import annotations
 
 from ui import i18n
+from ui.capslock import CapsLockWarning
 from ui.i18n import tr
+from ui.meter import StrengthMeter, describe
 from ui.qt import (
     QFormLayout,
     QHBoxLayout,
@@ -22,7 +24,7 @@ from ui.qt import (
     Signal,
 )
 from ui.strength import estimate
-from ui.widgets import PassphraseField, heading, label, push, show_toggle
+from ui.widgets import PassphraseField, heading, label, push, scrolling, show_toggle
 
 STEP_LANGUAGE, STEP_PASSPHRASE, STEP_DURESS, STEP_PROGRESS = range(4)
 
@@ -41,7 +43,7 @@ def _page(*widgets: QWidget, buttons: list[QWidget] | None = None) -> QWidget:
         for b in buttons:
             row.addWidget(b)
         box.addLayout(row)
-    return page
+    return scrolling(page)
 
 
 class FirstRunScreen(QWidget):
@@ -66,8 +68,10 @@ class FirstRunScreen(QWidget):
     def _language_page(self) -> QWidget:
         self.languages = QListWidget()
         self.languages.setAccessibleName(tr("Language"))
+        from ui.fonts import language_label
+
         for code, name in i18n.LANGUAGES.items():
-            item = QListWidgetItem(name)
+            item = QListWidgetItem(language_label(code, name))
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.languages.addItem(item)
             if code == i18n.language():
@@ -93,10 +97,8 @@ class FirstRunScreen(QWidget):
         )
         self.pass1 = PassphraseField(tr("New passphrase"))
         self.pass2 = PassphraseField(tr("Type the passphrase again"))
-        self.meter = QProgressBar()
-        self.meter.setRange(0, 4)
-        self.meter.setTextVisible(False)
-        self.meter.setAccessibleName(tr("Passphrase strength"))
+        self.meter = StrengthMeter()
+        self.pass_caps = CapsLockWarning().watch(self.pass1, self.pass2)
         self.strength = label("")
         self.strength.setAccessibleName(tr("Passphrase strength"))
         self.mismatch = label("")
@@ -117,6 +119,7 @@ class FirstRunScreen(QWidget):
             heading(tr("Create a passphrase")),
             explain,
             form_w,
+            self.pass_caps,
             show_toggle(self.pass1, self.pass2),
             self.meter,
             self.strength,
@@ -135,6 +138,7 @@ class FirstRunScreen(QWidget):
         self.duress1 = PassphraseField(tr("Duress passphrase"))
         self.duress2 = PassphraseField(tr("Type the duress passphrase again"))
         self.duress_msg = label("")
+        self.duress_caps = CapsLockWarning().watch(self.duress1, self.duress2)
         form = QFormLayout()
         form.addRow(tr("Duress passphrase"), self.duress1)
         form.addRow(tr("Again"), self.duress2)
@@ -150,6 +154,7 @@ class FirstRunScreen(QWidget):
             heading(tr("A duress passphrase (optional)")),
             explain,
             form_w,
+            self.duress_caps,
             show_toggle(self.duress1, self.duress2),
             self.duress_msg,
             buttons=[self.duress_skip, self.duress_set],
@@ -192,18 +197,9 @@ class FirstRunScreen(QWidget):
 
     def _update_strength(self) -> None:
         s = estimate(self.pass1.text())
-        self.meter.setValue(s.score if self.pass1.text() else 0)
-        names = [tr("Very weak"), tr("Weak"), tr("Fair"), tr("Good"), tr("Strong")]
-        if not self.pass1.text():
-            self.strength.setText(
-                tr("Tip: four or more ordinary words, in any language, make a strong passphrase.")
-            )
-        elif not s.acceptable:
-            self.strength.setText(
-                tr("Strength: {level}. Make it longer: add another word or two.", level=names[s.score])
-            )
-        else:
-            self.strength.setText(tr("Strength: {level}.", level=names[s.score]))
+        shown = s if self.pass1.text() else None
+        self.meter.show_strength(shown)  # one step of five even at "Very weak"
+        self.strength.setText(describe(shown))
         matches = self.pass1.text() == self.pass2.text()
         self.mismatch.setText("" if matches or not self.pass2.text() else tr("The two passphrases differ."))
         self.pass_next.setEnabled(s.acceptable and matches)

@@ -38,6 +38,26 @@ def create_vault(
     return vault
 
 
+def disk_warning(found: Any) -> str:
+    """One translated sentence when the disk may keep old copies of the key file
+    (app.home.Home.overwrite_in_place), else ""."""
+    from ui.i18n import tr
+
+    if found is None or found.honoured is True:
+        return ""
+    if found.honoured is False:
+        return tr(
+            "This disk ({filesystem}) keeps old copies of changed data: after a wipe or a passphrase change, "
+            "an expert may still recover the old key from it.",
+            filesystem=found.filesystem,
+        )
+    return tr(
+        "Satchel cannot tell whether this disk ({filesystem}) overwrites data in place: after a wipe or a "
+        "passphrase change, an expert may still recover the old key from it.",
+        filesystem=found.filesystem,
+    )
+
+
 def unlock_vault(_ctx: OpContext, home: Any, passphrase: str) -> Any:
     from app.vault import Vault
 
@@ -67,20 +87,23 @@ def load_prefs(ctx: OpContext, look: tuple[str, int, bool]) -> Prefs:
         from app.library import list_packs
 
         if not list_packs(ctx.vault):
-            import_starter(ctx)
+            import_starter(ctx, look[0])
     return prefs
 
 
-def import_starter(ctx: OpContext) -> int:
-    """Import the starter packs (labelled Sample) with progress; cancel skips the rest."""
+def import_starter(ctx: OpContext, ui_language: str | None = None) -> int:
+    """Import the starter packs (labelled Sample) with progress; cancel skips the rest.
+    With `ui_language`, only the editions in that language and in English (the first run);
+    without, every edition."""
     from content_packs.errors import ImportCancelled
     from content_packs.importer import import_pack
-    from content_packs.starter import starter_packs
+    from content_packs.starter_set import languages_for_ui, starter_source
 
-    sources = starter_packs()
-    n = max(len(sources), 1)
+    source = starter_source(None if ui_language is None else languages_for_ui(ui_language))
+    names = source.names()
+    n = max(len(names), 1)
     imported = 0
-    for i, source in enumerate(sources):
+    for i, name in enumerate(names):
         if ctx.cancel.is_set():
             break  # "Skip the sample library": keep what is in, show the library
 
@@ -88,7 +111,8 @@ def import_starter(ctx: OpContext) -> int:
             ctx.progress(i * 1000 + (1000 * done // total if total else 0), n * 1000)
 
         try:
-            import_pack(ctx.vault, source, progress=progress, cancel=ctx.cancel)
+            with source.open(name) as f:
+                import_pack(ctx.vault, f, progress=progress, cancel=ctx.cancel)
             imported += 1
         except ImportCancelled:
             break

@@ -10,12 +10,15 @@ Guarantees:
   PySide6), QLocale's default follows, and the layout runs right to left for ar, fa, ur,
   he and ug.
 - The chosen language is kept inside the vault by the caller, never in QSettings.
+- In a right-to-left language, a string that starts with a Latin name ("Satchel ...",
+  "USB ...") but holds right-to-left text is laid out right to left: Qt decides a
+  label's direction from its first strong character, so such a string gets a leading
+  RIGHT-TO-LEFT MARK.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +39,15 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ug"})
 
 _catalog: dict[str, str] = {}
 _language = DEFAULT_LANGUAGE
+_rtl = False
 _qt_translator: Any = None
 
 
 def resource_dir() -> Path:
     """The folder of the catalogs, from source and from a PyInstaller bundle alike."""
-    base = getattr(sys, "_MEIPASS", None)
-    if base is not None:
-        return Path(base) / "ui" / "i18n"
-    return Path(__file__).resolve().parent / "i18n"
+    from app.resources import resource_path
+
+    return resource_path("ui", "i18n")
 
 
 def placeholders(text: str) -> set[str]:
@@ -92,15 +95,28 @@ def load_catalog(language: str) -> dict[str, str]:
     return kept
 
 
+RLM = "\u200f"
+
+
+def rtl_directed(text: str) -> str:
+    """`text` as a right-to-left interface shows it: with a leading RLM when it holds
+    right-to-left letters but its first strong character is left to right."""
+    import unicodedata
+
+    kinds = [unicodedata.bidirectional(ch) for ch in text]
+    first = next((k for k in kinds if k in ("L", "R", "AL")), None)
+    return RLM + text if first == "L" and ("R" in kinds or "AL" in kinds) else text
+
+
 def tr(source: str, /, **values: Any) -> str:
     """The translation of `source`, with its {named} placeholders filled in."""
     text = _catalog.get(source, source)
-    if not values:
-        return text
-    try:
-        return text.format_map(values)
-    except (KeyError, IndexError, ValueError):
-        return source.format_map(values)
+    if values:
+        try:
+            text = text.format_map(values)
+        except (KeyError, IndexError, ValueError):
+            text = source.format_map(values)
+    return rtl_directed(text) if _rtl else text
 
 
 def N_(source: str) -> str:
@@ -151,12 +167,13 @@ def set_language(lang: str) -> None:
 
     Widgets built afterwards speak the new language; the window rebuilds its screens.
     """
-    global _catalog, _language, _qt_translator
+    global _catalog, _language, _qt_translator, _rtl
     from ui.qt import QApplication, QLocale, Qt, QTranslator
 
     lang = supported(lang) or DEFAULT_LANGUAGE
     _catalog = load_catalog(lang)
     _language = lang
+    _rtl = is_rtl(lang)
     app = QApplication.instance()
     if app is not None:
         if _qt_translator is not None:

@@ -11,8 +11,11 @@ Guarantees:
   token ends (lock, panic) its queued ops are dropped, a running one is asked to cancel,
   and no callback of it ever runs; a result that arrives anyway is handed to its
   `discard` hook (to close a vault that was opened too late, for example).
-- `write()`: an op that changes the vault still runs if its token ends gracefully (a lock)
-  before its turn, so nothing the learner did is lost; a panic drops writes too.
+- `write()`: a small change the learner made (a note, a bookmark, a setting). If the
+  session locks before its turn, `take_writes` hands it over to be made while the vault
+  closes (app.vault.Vault.lock_now's final writes), never later on the worker; a panic
+  drops it. Long work (an import, a passphrase change) is never a `write()`: locking
+  stops it.
 - `latest(key)`: a newer op with the same key supersedes the older one (search as you type).
 - Work that lasts over half a second shows a progress dialog, cancellable if asked.
 - Unexpected exceptions are logged by type and place only, never with their message
@@ -81,7 +84,8 @@ class _Job:
     token: Token
     discarded: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
-    write: bool = False  # a write survives a graceful end of its token (lock), not a panic
+    write: bool = False  # a learner's small change: made while the vault closes on lock
+    raw: Callable[[OpContext], Any] | None = None  # the op's own function, for take_writes
 
 
 class DbWorker:
@@ -116,6 +120,15 @@ class DbWorker:
                 current.cancel.set()
             return current
         return None
+
+    def take_writes(self, token: Token) -> list[Callable[[OpContext], Any]]:
+        """Remove `token`'s queued writes and return their functions (to run elsewhere)."""
+        with self._cv:
+            jobs = [j for j in self._queue if j.token is token and j.write and not j.discarded]
+            for job in jobs:
+                job.discarded = True
+                self._queue.remove(job)
+        return [j.raw for j in jobs if j.raw is not None]
 
     def busy(self) -> bool:
         with self._cv:
@@ -200,7 +213,7 @@ class Op:
         self._dialog: QProgressDialog | None = None
         self._timer: QTimer | None = None
         self.done = False
-        self._job = _Job(self._work, token)
+        self._job = _Job(self._work, token, raw=fn)
 
     # -- building ------------------------------------------------------------------
 

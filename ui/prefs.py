@@ -36,6 +36,7 @@ class Prefs:
     high_contrast: bool = False
     fail_limit: int = 0
     has_duress: bool = False
+    disk: Any = None  # app.home's overwrite_in_place(): not a setting, a fact about this disk
 
 
 def _int(value: Any, default: int, low: int, high: int) -> int:
@@ -58,6 +59,7 @@ def load(vault: Any) -> Prefs:
         high_contrast=g(KEYS["high_contrast"]) is True,
         fail_limit=vault.fail_limit(),
         has_duress=vault.has_duress(),
+        disk=vault.home.overwrite_in_place(),
     )
 
 

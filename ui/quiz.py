@@ -1,9 +1,13 @@
 """A multiple-choice quiz with immediate feedback.
 
 Choosing an answer shows at once whether it is right, with the pack's explanation, and
-emits `answered` so the reader stores it in the vault (on the worker). Earlier answers
-are shown again when the page reopens. All quiz text comes from a pack: plain-text
-labels only, and '&' doubled on buttons so a choice cannot invent a mnemonic.
+emits `answered` so the reader stores it in the vault (on the worker). The answer then
+locks: the choices are disabled, the right one marked ✓ and a wrong choice ✗, so the
+score counts the first answer (app.progress.record_answer keeps the first one too).
+Feedback says right or wrong in words, with a symbol and a colour readable on the
+palette in use (never colour alone). Earlier answers are shown, locked, when the page
+reopens. All quiz text comes from a pack: plain-text labels only, and '&' doubled on
+buttons so a choice cannot invent a mnemonic.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.widgets import button_text, clean, heading, isolate, label
+from ui.widgets import ToneLabel, button_text, clean, heading, isolate, label
+
+RIGHT, WRONG = "✓", "✗"
 
 
 class QuestionBox(QGroupBox):
@@ -46,7 +52,7 @@ class QuestionBox(QGroupBox):
             self.group.addButton(b, i)
             self.buttons.append(b)
             box.addWidget(b)
-        self.feedback: QLabel = label("")
+        self.feedback = ToneLabel("")
         self.feedback.setAccessibleName(tr("Feedback"))
         box.addWidget(self.feedback)
         self.explanation: QLabel = label("")  # the pack's own words, in their own direction
@@ -55,19 +61,32 @@ class QuestionBox(QGroupBox):
         self.correct: bool | None = None
 
     def _choose(self, choice: int, emit: bool) -> None:
+        if self.correct is not None:
+            return  # answered: the first answer stands
         q = self.question
         self.correct = choice == q.correct
         if self.correct:
-            text = tr("Right.")
+            text = f"{RIGHT} " + tr("Right.")
         else:
-            text = tr(
+            text = f"{WRONG} " + tr(
                 "Not quite. The right answer is: {answer}",
                 answer=isolate(clean(q.choices[q.correct]), self.rtl),
             )
         self.feedback.setText(text)
+        self.feedback.set_tone("good" if self.correct else "bad")
         self.explanation.setText(clean(q.explanation, limit=4000))
+        self._lock(choice)
         if emit:
             self.chosen.emit(self.index, choice)
+
+    def _lock(self, choice: int) -> None:
+        right = self.question.correct
+        for i, b in enumerate(self.buttons):
+            mark = RIGHT if i == right else WRONG if i == choice else ""
+            if mark:
+                b.setText(f"{mark} " + isolate(button_text(clean(self.question.choices[i])), self.rtl))
+                b.setAccessibleDescription(tr("The right answer") if i == right else tr("Your answer: not right"))
+            b.setEnabled(False)
 
     def restore(self, answer: str) -> None:
         choices = [clean(c) for c in self.question.choices]

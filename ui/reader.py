@@ -1,9 +1,13 @@
 """The reader: one pack's outline, its pages (or quizzes), bookmarks, notes and position.
 
 Pages are prepared on the worker (ui/pageload.py) and shown by ui/browser.py. Page
-links open inside the pack, outside addresses are only shown, right-to-left pages are
-laid out right to left, and the reading position is saved as one scrolls. Everything
-the learner does (answers, bookmarks, notes, completion) goes to the vault on the worker.
+links open inside the pack, links to another pack's page open it when the library has
+it (otherwise a notice names the pack to get), outside addresses are only shown, each
+paragraph is laid out in its own direction, and the reading position is saved as one
+scrolls. What the pack says about itself (licence, credit, translation) and a page's
+front matter (author, duration, level, licence, tags) are shown as plain text; so is a
+notice naming the pack that carries pictures the library lacks. Everything the learner
+does (answers, ticks, bookmarks, notes, completion) goes to the vault on the worker.
 """
 
 from __future__ import annotations
@@ -13,17 +17,17 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ui import shortcuts
 from ui.browser import ExternalLinkDialog, PageBrowser, external_address
 from ui.errors import show_error
 from ui.findbar import PageFinder
-from ui.i18n import tr
+from ui.i18n import N_, tr
 from ui.pageload import PageData, load_page
 from ui.qt import (
     QApplication,
     QHBoxLayout,
-    QKeySequence,
+    QLocale,
     QPlainTextEdit,
-    QShortcut,
     QSplitter,
     QStackedWidget,
     Qt,
@@ -37,13 +41,25 @@ from ui.qt import (
 )
 from ui.quiz import QuizView
 from ui.session import Session
-from ui.widgets import clean, heading, push
+from ui.widgets import clean, heading, isolate, label, push
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
 def _apply(write: Callable[[Any], None], ctx: Any) -> None:
     write(ctx.vault)
+
+
+def _pack_page(vault: Any, current: str | None, pack_id: str, path: str) -> tuple[str, bool, str]:
+    """For a link into another pack: (its title to show, whether the page is there,
+    'page', 'pack' or 'missing')."""
+    from app import library
+
+    info = library.get_pack(vault, pack_id)
+    if info is None:
+        title = library.used_pack_title(vault, current, pack_id) if current else pack_id
+        return title, False, "missing"
+    return info.title, library.get_page(vault, pack_id, path) is not None, "pack"
 
 
 def _outline(vault: Any, pack_id: str) -> tuple[Any, list[Any], set[str], tuple[str, float] | None]:
@@ -57,6 +73,7 @@ def _outline(vault: Any, pack_id: str) -> tuple[Any, list[Any], set[str], tuple[
 class ReaderView(QWidget):
     back = Signal()
     changed = Signal()  # progress, bookmarks or position changed: the library refreshes
+    gone = Signal(str)  # the pack asked for is not in the library (removed meanwhile)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,26 +93,54 @@ class ReaderView(QWidget):
         self.outline.itemClicked.connect(self._outline_activated)
 
         self.back_button = push(tr("Library"), tr("Back to the library"))
-        self.prev_button = push(tr("Previous"), tr("Previous page"))
-        self.next_button = push(tr("Next"), tr("Next page"))
+        self.prev_button = push(tr("&Previous"), tr("Previous page"))
+        self.next_button = push(tr("&Next"), tr("Next page"))
         self.smaller = push(tr("A-"), tr("Smaller text"))
         self.larger = push(tr("A+"), tr("Larger text"))
-        self.bookmark = push(tr("Bookmark"), tr("Bookmark this page"))
+        self.bookmark = push(tr("&Bookmark"), tr("Bookmark this page"))
         self.bookmark.setCheckable(True)
-        self.note_toggle = push(tr("Note"), tr("Private note on this page"))
+        self.note_toggle = push(tr("N&ote"), tr("Private note on this page"))
         self.note_toggle.setCheckable(True)
-        self.done_toggle = push(tr("Done"), tr("Mark this page as done"))
+        self.done_toggle = push(tr("&Done"), tr("Mark this page as done"))
         self.done_toggle.setCheckable(True)
+        for b, name in (
+            (self.back_button, "back"),
+            (self.prev_button, "prev_page"),
+            (self.next_button, "next_page"),
+            (self.smaller, "smaller"),
+            (self.larger, "larger"),
+            (self.bookmark, "bookmark"),
+            (self.note_toggle, "note"),
+            (self.done_toggle, "done"),
+        ):
+            b.setToolTip(shortcuts.tip(name))
+        self.page_number = label("", wrap=False)  # "Page 3 of 12"
+        self.page_number.setAccessibleName(tr("Page number"))
         bar = QHBoxLayout()
         for b in (self.back_button, self.prev_button, self.next_button, self.smaller, self.larger):
             bar.addWidget(b)
+        bar.addWidget(self.page_number)
         bar.addStretch(1)
         for b in (self.bookmark, self.note_toggle, self.done_toggle):
             bar.addWidget(b)
 
         self.title = heading("", level=2)
+        self.meta = label("", selectable=True)
+        self.meta.setAccessibleName(tr("About this page"))
+        self.meta.setVisible(False)
+        self.notice = label("", selectable=True)
+        self.notice.setAccessibleName(tr("Notice"))
+        self.notice.setObjectName("notice")
+        self.notice.setVisible(False)
+        self.about = label("", selectable=True)
+        self.about.setAccessibleName(tr("About this pack"))
+        self.about.setVisible(False)
+        # Which scripts of this page no font can show (no CJK font, damaged font files).
+        self.font_notice = label("")
+        self.font_notice.setVisible(False)
         self.browser = PageBrowser()
         self.browser.anchorClicked.connect(self._link)
+        self.browser.ticked.connect(self._ticked)
         self.content = QStackedWidget()
         self.content.addWidget(self.browser)
         self.finder = PageFinder(session, self.browser, self)  # search words, Ctrl+F (ui/findbar.py)
@@ -114,11 +159,19 @@ class ReaderView(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addLayout(bar)
         col.addWidget(self.title)
+        col.addWidget(self.notice)
+        col.addWidget(self.meta)
+        col.addWidget(self.font_notice)
         col.addWidget(self.content, 4)
         col.addWidget(self.finder.bar)
         col.addWidget(self.note, 1)
+        left = QWidget()
+        lcol = QVBoxLayout(left)
+        lcol.setContentsMargins(0, 0, 0, 0)
+        lcol.addWidget(self.outline, 1)
+        lcol.addWidget(self.about)
         split = QSplitter()
-        split.addWidget(self.outline)
+        split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 3)
         split.setSizes([280, 720])
@@ -137,18 +190,21 @@ class ReaderView(QWidget):
         self.bookmark.toggled.connect(self._bookmark)
         self.note_toggle.toggled.connect(self._show_note)
         self.done_toggle.toggled.connect(self._done)
-        for keys, slot in (
-            (QKeySequence.StandardKey.ZoomIn, lambda: self.zoom(+10)),
-            (QKeySequence.StandardKey.ZoomOut, lambda: self.zoom(-10)),
-            ("Ctrl+PgUp", lambda: self.step(-1)),
-            ("Ctrl+PgDown", lambda: self.step(+1)),
-            ("Ctrl+D", self.bookmark.toggle),
-            ("Escape", lambda: self.finder.close() or self.back.emit()),
-        ):
-            sc = QShortcut(QKeySequence(keys), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
+        # Page, bookmark, note and text-size keys are the main window's (ui/menubar.py);
+        # Escape closes the find bar first, then goes back to the library.
+        shortcuts.bind(self, "back", lambda: self.finder.close() or self.back.emit())
         self._enable(False)
+
+    def handle_shortcut(self, name: str) -> bool:
+        """Claim the window's Ctrl+F (ui/shortcuts.py "find") while the focus is in the
+        open page: it opens the find bar. Pressed in the find bar, or on a quiz, it is
+        left to the window, which goes to the library's search box."""
+        if name != "search" or self.data is None or self.content.currentWidget() is not self.browser:
+            return False
+        if self.finder.edit.hasFocus():
+            return False
+        self.finder.open()
+        return True
 
     def _timer(self, ms: int, slot: Any) -> QTimer:
         t = QTimer(self)
@@ -163,6 +219,7 @@ class ReaderView(QWidget):
         i = self.pages.index(self.path) if on and self.path in self.pages else -1
         self.prev_button.setEnabled(i > 0)
         self.next_button.setEnabled(0 <= i < len(self.pages) - 1)
+        self.page_number.setText(tr("Page {number} of {total}", number=i + 1, total=len(self.pages)) if i >= 0 else "")
 
     # -- opening -------------------------------------------------------------------
 
@@ -179,9 +236,12 @@ class ReaderView(QWidget):
     def _outline_ready(self, pack_id: str, result: Any, path: str | None, fragment: str) -> None:
         pack, chapters, done, position = result
         if pack is None:
+            self.gone.emit(pack_id)
             return
         self.pack_id = pack_id
         self.pages = [p.path for c in chapters for p in c.pages]
+        if path is not None and path not in self.pages:
+            path = None  # a page the new version no longer has: where one left off, or the start
         self.outline.clear()
         # The contents read in the pack's direction, whatever the interface's.
         from app.library import direction
@@ -190,6 +250,9 @@ class ReaderView(QWidget):
         self.outline.setLayoutDirection(
             Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
         )
+        about = pack_about(pack)
+        self.about.setText(about)
+        self.about.setVisible(bool(about))
         for chapter in chapters:
             top = QTreeWidgetItem([clean(chapter.title)])
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -239,7 +302,7 @@ class ReaderView(QWidget):
             self.finder.page_shown(data.language, has_text=False)
         else:
             self._pending_scroll = data.scroll
-            self.browser.show_page(data.html, data.images, rtl, self._point_size())
+            self.browser.show_page(data.html, data.images, rtl, self._point_size(), data.ticks)
             self.content.setCurrentWidget(self.browser)
             self.finder.page_shown(data.language)
             if fragment:
@@ -247,6 +310,7 @@ class ReaderView(QWidget):
                 QTimer.singleShot(0, lambda: self.browser.scrollToAnchor(fragment))
             else:
                 QTimer.singleShot(0, self._apply_scroll)
+        self._check_fonts(data)
         for w, value in ((self.bookmark, data.bookmarked), (self.done_toggle, data.completed)):
             w.blockSignals(True)
             w.setChecked(value)
@@ -257,9 +321,36 @@ class ReaderView(QWidget):
         self._note_dirty = False
         self.note_toggle.setChecked(bool(data.note))
         self.note.setVisible(self.note_toggle.isChecked())
+        meta = page_about(data.meta)
+        self.meta.setText(meta)
+        self.meta.setVisible(bool(meta))
+        self._show_notice(" ".join(
+            tr("Some pictures on this page are in the pack \u201c{title}\u201d ({pack}), which is not in your "
+               "library. Ask the person who gave you this pack for it too.", title=isolate(clean(title, 300)),
+               pack=isolate(clean(pack, 130), False))
+            for pack, title in data.missing_packs[:3]))
         self._select_in_outline(data.path)
         self._enable(True)
         self.changed.emit()
+
+    def _show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def _check_fonts(self, data: PageData) -> None:
+        from ui.fonts import missing_scripts, notice
+
+        if data.kind == "quiz" and data.quiz is not None:
+            quiz = data.quiz
+            parts = [quiz.title, quiz.intro]
+            for q in quiz.questions:
+                parts += [q.text, q.explanation, *q.choices]
+            text = "\n".join(parts)
+        else:
+            text = self.browser.document().toPlainText()
+        missing = missing_scripts(data.title + "\n" + text)
+        self.font_notice.setText(notice(missing) if missing else "")
+        self.font_notice.setVisible(bool(missing))
 
     def _select_in_outline(self, path: str) -> None:
         for i in range(self.outline.topLevelItemCount()):
@@ -304,6 +395,8 @@ class ReaderView(QWidget):
             elif self.pack_id is not None:
                 self.flush()
                 self._load(path, url.fragment())
+        elif scheme == "satchel-pack":
+            self._pack_link(urllib.parse.unquote(url.path()), url.fragment())
         elif scheme == "satchel-external":
             dialog = ExternalLinkDialog(external_address(url), self.session.clipboard.copy, self)
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -313,7 +406,40 @@ class ReaderView(QWidget):
         elif not scheme and url.fragment():
             self.browser.scrollToAnchor(url.fragment())
 
+    def _pack_link(self, target: str, fragment: str) -> None:
+        pack_id, _, path = target.partition("/")
+        if not pack_id or not path:
+            return
+        current = self.pack_id
+        self.session.op(lambda c: _pack_page(c.vault, current, pack_id, path)).success(
+            lambda r: self._pack_link_ready(pack_id, path, fragment, r)
+        ).run()
+
+    def _pack_link_ready(self, pack_id: str, path: str, fragment: str, result: tuple[str, bool, str]) -> None:
+        title, has_page, state = result
+        name = isolate(clean(title, 300))
+        if state == "missing":
+            self._show_notice(tr(
+                "This link leads to the pack \u201c{title}\u201d ({pack}), which is not in your library. Ask "
+                "the person who gave you this pack for it.", title=name, pack=isolate(clean(pack_id, 130), False)))
+        elif not has_page:
+            self._show_notice(tr("The pack \u201c{title}\u201d in your library does not have this page; it may "
+                                 "be another edition.", title=name))
+        else:
+            self.open(pack_id, path, fragment)
+
     # -- the learner's traces ------------------------------------------------------
+
+    def _ticked(self, index: int, on: bool) -> None:
+        from app.progress import set_tick
+
+        data = self.data
+        if data is None or not 0 <= index < len(data.checklist):
+            return
+        key = data.checklist[index].key
+        if index < len(data.ticks):
+            data.ticks[index] = on
+        self._write(lambda v, p, q: set_tick(v, p, q, key, on))
 
     def _point_size(self) -> float:
         return QApplication.font().pointSizeF() * self.session.prefs.reader_zoom / 100.0
@@ -401,14 +527,93 @@ class ReaderView(QWidget):
         self._scroll_timer.stop()
         self._run_writes(self.final_writes())
 
+    def reload(self) -> None:
+        """Read the open pack again (another Satchel changed the library): its outline,
+        and the page shown if it is still there."""
+        if self.pack_id is not None:
+            pack_id, path = self.pack_id, self.path
+            self.flush()
+            self.pages = []
+            self.open(pack_id, path)
+
+    def close_pack(self) -> None:
+        """The open pack was removed: forget it, and what was still unsaved on it."""
+        self._note_dirty = False
+        self.teardown()
+        if self.quiz is not None:
+            self.content.removeWidget(self.quiz)
+            self.quiz.deleteLater()
+            self.quiz = None
+        self.pack_id, self.path, self.pages = None, None, []
+        self._enable(False)
+
     def teardown(self) -> None:
         """Forget every piece of content this view shows (lock, panic)."""
         self._note_timer.stop()
         self._scroll_timer.stop()
         self.finder.teardown()
         self.browser.clear_page()
+        for w in (self.meta, self.notice, self.about):
+            w.clear()
+            w.setVisible(False)
         self.note.blockSignals(True)
         self.note.clear()
         self.outline.clear()
         self.title.clear()
+        self.page_number.clear()
+        self.font_notice.clear()
         self.data = None
+
+
+_TRANSLATION = {
+    "original": N_("Original edition"),
+    "translated": N_("Translated"),
+    "reviewed": N_("Translated and reviewed"),
+    "machine-assisted": N_("Machine-assisted translation"),
+}
+
+
+# Qt names a language without a region after its default region ("American English").
+_PLAIN_NAMES = {"en": "English", "es": "español", "pt": "português"}
+
+
+def language_name(tag: str) -> str:
+    """A language tag's name in that language ("fr" -> "français"), or the tag itself."""
+    parts = tag.replace("_", "-").split("-")
+    if len(parts) == 1 and parts[0].lower() in _PLAIN_NAMES:
+        return _PLAIN_NAMES[parts[0].lower()]
+    return QLocale(tag.replace("-", "_")).nativeLanguageName() or tag
+
+
+def pack_about(pack: Any) -> str:
+    """What the pack says about itself, one line each, as plain text."""
+    lines = []
+    if pack.translation in _TRANSLATION:
+        line = tr(_TRANSLATION[pack.translation])
+        if pack.translated_from and pack.translation != "original":
+            name = language_name(pack.translated_from)
+            line = tr("{status} (original: {language})", status=line, language=isolate(clean(name, 60)))
+        lines.append(line)
+    if pack.licence:
+        lines.append(tr("Licence: {licence}", licence=isolate(clean(pack.licence, 200))))
+    if pack.attribution:
+        lines.append(tr("Credit: {text}", text=isolate(clean(pack.attribution, 2000))))
+    return "\n".join(lines)
+
+
+_META = {
+    "author": N_("By {value}"),
+    "duration": N_("Time: {value}"),
+    "level": N_("Level: {value}"),
+    "licence": N_("Licence: {licence}"),
+    "tags": N_("Topics: {value}"),
+}
+
+
+def page_about(meta: list[tuple[str, str]]) -> str:
+    """A page's front-matter fields on one line, as plain text."""
+    parts = []
+    for name, value in meta:
+        text = isolate(clean(value, 300))
+        parts.append(tr(_META[name], licence=text) if name == "licence" else tr(_META[name], value=text))
+    return " \u00b7 ".join(parts)

@@ -1,9 +1,11 @@
 """`python -m ui.screenshots --out DIR`: render each main screen, in English and Arabic.
 
 Runs under Xvfb (it re-runs itself through `xvfb-run` when there is no display, and
-falls back to Qt's offscreen platform if Xvfb is missing). It uses a throw-away vault in
-a temporary folder holding the starter library, wipes it afterwards, and writes only the
-PNG files into DIR: `<lang>-<screen>.png`.
+falls back to Qt's offscreen platform if Xvfb or Qt's X11 libraries are missing). The
+system's fonts are hidden (an empty fontconfig configuration), so the pictures show what
+Satchel's own fonts draw on a bare machine. It uses a throw-away vault in a temporary
+folder holding the starter library, wipes it afterwards, and writes only the PNG files
+into DIR: `<lang>-<screen>.png`.
 """
 
 from __future__ import annotations
@@ -23,24 +25,32 @@ PASSPHRASE = "screenshots only, not a real passphrase"
 SIZE = (1100, 760)
 
 
-def _xcb_usable() -> bool:
-    """Qt's xcb plugin aborts the process if these system libraries are missing."""
-    import ctypes.util
+EMPTY_FONTCONFIG = (
+    '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig></fontconfig>\n'
+)
 
-    return all(
-        ctypes.util.find_library(name) for name in ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xkbcommon-x11")
-    )
+
+def _hide_system_fonts() -> None:
+    """Only Satchel's own fonts: a fontconfig configuration that names no font folder."""
+    if os.environ.get("SATCHEL_SCREENSHOTS_CHILD"):
+        return  # set up by the parent before it re-ran itself under Xvfb
+    from app.resources import ROOT
+
+    conf = ROOT / "build" / "out" / "screenshots-fonts.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text(EMPTY_FONTCONFIG)
+    os.environ["FONTCONFIG_FILE"] = str(conf)
 
 
 def _ensure_display(argv: list[str]) -> None:
     if os.environ.get("QT_QPA_PLATFORM"):
         return
-    if not _xcb_usable():
-        print(
-            "ui.screenshots: Qt's xcb libraries are missing (libxcb-cursor0, libxcb-icccm4, "
-            "libxcb-keysyms1, libxkbcommon-x11-0); rendering offscreen instead.",
-            file=sys.stderr,
-        )
+    from ui.preflight import examine
+
+    xcb = examine("xcb", {**os.environ, "DISPLAY": os.environ.get("DISPLAY") or ":0"})
+    if xcb.missing or xcb.error:
+        print(f"ui.screenshots: Qt's xcb plugin cannot load ({', '.join(xcb.missing) or xcb.error}); "
+              "rendering offscreen instead.", file=sys.stderr)
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         return
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
@@ -86,8 +96,64 @@ def prepare_home(folder: Path, lang: str) -> Any:
     home = Home(folder)
     with Vault.create(home, PASSPHRASE, iter_time_ms=5) as vault:
         vault.set_setting("ui.language", lang)
-        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None))
+        import_starter(OpContext(vault, threading.Event(), Token(), lambda d, t: None), lang)
     return home
+
+
+MIXED_ID = "org.example.screenshots.mixed"
+MIXED_PAGE = """---
+author: فريق التدريب
+duration: 20 دقيقة
+level: مبتدئ
+---
+# تشفير القرص قبل السفر
+
+يحمي تشفير القرص ملفاتك إذا صودر حاسوبك أو سُرق.
+
+Open VeraCrypt and choose Create Volume, then follow the wizard step by step.
+
+- افتح البرنامج من قائمة التطبيقات.
+- Choose "Encrypt the system partition" and press Next.
+- احفظ قرص الإنقاذ في مكان آمن.
+
+| English | العربية |
+|---|---|
+| Volume | المجلد |
+| Passphrase | عبارة المرور |
+
+## قبل أن تغادر
+
+- [x] نسختُ ملفاتي احتياطيًا.
+- [ ] Test the passphrase twice.
+- [ ] أغلقتُ الحاسوب تمامًا قبل نقطة التفتيش.
+"""
+
+
+def add_mixed_pack(home: Any) -> None:
+    """A pack whose Arabic page holds English paragraphs, list items and table cells,
+    built and signed in memory with a throw-away key trusted by hand."""
+    import io
+    import threading
+
+    from app.trust import TrustStore
+    from app.vault import Vault
+    from content_packs.build import pack_bytes
+    from content_packs.importer import import_pack
+    from content_packs.manifest import ChapterEntry
+    from content_packs.source import PackSource
+    from crypto import minisign
+
+    key = minisign.generate_key()
+    src = PackSource(Path("."), MIXED_ID, 1, "السفر بأمان", "ar", "guide",
+                     [ChapterEntry("قبل السفر", ("pages/01-disk.md",))],
+                     {"pages/01-disk.md": MIXED_PAGE.encode("utf-8")})
+    src.licence = "CC-BY-SA-4.0"
+    src.translation = "reviewed"
+    src.translated_from = "en"
+    with Vault.unlock(home, PASSPHRASE) as vault:
+        store = TrustStore(vault)
+        store.add_manual(key.public, "Screenshots")
+        import_pack(vault, io.BytesIO(pack_bytes(src, key)), store=store, cancel=threading.Event())
 
 
 def shoot(widget: Any, out: Path, name: str) -> Path:
@@ -100,7 +166,7 @@ def shoot(widget: Any, out: Path, name: str) -> Path:
 def run(out: Path) -> list[Path]:
     from ui.main import create_application
 
-    app = create_application([sys.argv[0]])
+    app = create_application(["satchel"], all_fonts=True)
     from app.wipe import panic_wipe
     from ui import i18n, theme
     from ui.firstrun import STEP_PASSPHRASE
@@ -129,6 +195,7 @@ def run(out: Path) -> list[Path]:
             w.shutdown()
 
             home = prepare_home(tmp / "home", lang)
+            add_mixed_pack(home)
             w = MainWindow(home, iter_time_ms=5)
             w.resize(*SIZE)
             w.show()
@@ -142,19 +209,51 @@ def run(out: Path) -> list[Path]:
                 theme.apply(200, True)
                 written.append(shoot(w, out, f"{lang}-library-200-contrast.png"))
                 theme.apply(100, False)
+            # The keyboard: the shortcuts sheet, and the focus ring in high contrast.
+            sheet = w.menus.open_dialog("help")
+            wait_until(sheet.isVisible)
+            sheet.activateWindow()
+            sheet.table.setFocus()
+            sheet.table.setCurrentItem(sheet.table.topLevelItem(0).child(0))
+            written.append(shoot(sheet, out, f"{lang}-shortcuts.png"))
+            sheet.close()
+            theme.apply(100, True)
+            w.activateWindow()
+            w.view.library.tree.setFocus()
+            tree = w.view.library.tree
+            tree.setCurrentItem(tree.topLevelItem(0).child(0).child(0))
+            written.append(shoot(w, out, f"{lang}-library-contrast.png"))
+            theme.apply(100, False)
             guide = (
                 "org.satchel.starter.satchel-guide.ar"
                 if lang == "ar"
                 else "org.satchel.starter.satchel-guide.en"
             )
+            from ui.screenshots_library import library_scenes
+
+            written += library_scenes(w, out, lang, shoot, wait_until)
             w.view.open(guide, "pages/03-panic-wipe.md")
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")
             written.append(shoot(w, out, f"{lang}-reader.png"))
+            # Each paragraph, list item and table cell in its own direction.
+            w.view.open(MIXED_ID, "pages/01-disk.md")
+            wait_until(lambda: reader.data is not None and reader.pack_id == MIXED_ID)
+            written.append(shoot(w, out, f"{lang}-reader-mixed-direction.png"))
+            theme.apply(100, True)  # a bookmarked page, the focus on Next
+            reader.bookmark.setChecked(True)
+            w.activateWindow()
+            reader.next_button.setFocus()
+            written.append(shoot(w, out, f"{lang}-reader-contrast.png"))
+            reader.bookmark.setChecked(False)
+            theme.apply(100, False)
             w.view.open("org.satchel.starter.laptop-security.en", "pages/04-check-storage.quiz.md")
             wait_until(lambda: reader.quiz is not None)
             reader.quiz.questions[0].buttons[0].click()
             written.append(shoot(w, out, f"{lang}-quiz.png"))
+            theme.apply(100, True)
+            written.append(shoot(w, out, f"{lang}-quiz-contrast.png"))
+            theme.apply(100, False)
             # Search: hits from several packs and languages, each named; then a hit opened
             # with the searched words marked, and the find bar in that page.
             w.view.search_box.setText("التشفير" if lang == "ar" else "BitLocker")
@@ -179,6 +278,15 @@ def run(out: Path) -> list[Path]:
             dialog = w.open_settings()
             wait_until(lambda: dialog is not None and dialog.isVisible())
             written.append(shoot(dialog, out, f"{lang}-settings.png"))
+            theme.apply(100, True)
+            dialog.contrast.setFocus()
+            written.append(shoot(dialog, out, f"{lang}-settings-contrast.png"))
+            theme.apply(100, False)
+            dialog.close()
+            about = w.menus.open_dialog("about")
+            wait_until(about.isVisible)
+            written.append(shoot(about, out, f"{lang}-about.png"))
+            about.close()
             w.lock()
             w.close()
             w.shutdown()
@@ -210,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render Satchel's main screens into PNG files.")
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     args = parser.parse_args(argv)
+    _hide_system_fonts()
     _ensure_display(argv)
     for path in run(args.out):
         print(path)

@@ -1,15 +1,19 @@
 """An unlocked session: the open vault, its settings, and the token its work runs under.
 
 The window owns at most one Session. Every view gets it and runs vault work through
-`session.op(fn)` (fn receives an OpContext whose `.vault` is this vault), and changes
-through `session.write(fn)`. Locking ends the token: queued reads are dropped, results
-never reach a widget, queued writes and the final ones (a note being typed) still run,
-then the vault is closed on the worker. A panic drops everything and waits for nothing:
-the wipe has already destroyed the key.
+`session.op(fn)` (fn receives an OpContext whose `.vault` is this vault), and small
+changes through `session.write(fn)`. Locking ends the token and locks the vault at once,
+whatever the worker is doing (app.vault.Vault.lock_now): the key is zeroed before `end`
+returns, a running statement is interrupted, the job's next vault call raises
+VaultClosed, queued reads are dropped and results never reach a widget. Queued writes
+and the final ones (a note being typed) are made while the connection closes, on a
+thread of its own, never on the GUI thread. A panic drops everything and waits for
+nothing: the wipe has already destroyed the key.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -38,28 +42,22 @@ class Session:
         return self.op(fn).write()
 
     def end(self, final_writes: list[Callable[[Any], None]] | None = None, panic: bool = False) -> None:
-        """Drop this session's work; then (not on panic) write what is pending and close."""
+        """Lock now; then (not on panic) make the pending writes while the vault closes."""
         vault = self.vault
         self.token.end()
-        running = self.runner.worker.drop(self.token, keep_writes=not panic)
-        if running is not None and not running.write:
-            # Abort a long statement so the close below need not wait for it.
-            try:
-                vault.conn.interrupt()
-            except Exception:
-                pass
+        queued = [] if panic else self.runner.worker.take_writes(self.token)
+        self.runner.worker.drop(self.token)
         if panic:
+            vault.lock_now(reason="The vault was wiped.", checkpoint=False)
             return
-        writes = list(final_writes or [])
+        writes = [_final(fn) for fn in queued] + list(final_writes or [])
+        vault.lock_now(final_writes=writes)
 
-        def close(_ctx: OpContext) -> None:
-            try:
-                for write in writes:
-                    try:
-                        write(vault)
-                    except Exception:
-                        pass
-            finally:
-                vault.close()
 
-        self.runner.op(close).run()
+def _final(fn: Callable[[OpContext], Any]) -> Callable[[Any], None]:
+    """A queued write op's function, made a final write (it gets the closing vault)."""
+
+    def run(vault: Any) -> None:
+        fn(OpContext(vault, threading.Event(), Token("closing"), lambda _d, _t: None))
+
+    return run

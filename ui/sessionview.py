@@ -3,7 +3,8 @@ library, the reader or the search results.
 
 Opening a search result keeps the query and the results: "Back to results" (Alt+Left)
 or Enter in the search box returns to them, and the page shows the searched words.
-Ctrl+F finds in the open page; pressed again (or anywhere else) it goes to the search box.
+Ctrl+F in the open page finds in it (ReaderView.handle_shortcut); pressed again, or
+anywhere else, it goes to the search box (the window's action, ui/shortcuts.py).
 
 The view holds content only while the session lives: `teardown()` empties every widget
 that showed content, and the window deletes the whole view on lock or panic.
@@ -14,15 +15,13 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from ui import shortcuts
 from ui.i18n import tr
 from ui.library import LibraryView
 from ui.qt import (
     QHBoxLayout,
-    QKeySequence,
     QLineEdit,
-    QShortcut,
     QStackedWidget,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -40,14 +39,17 @@ class SessionView(QWidget):
         super().__init__(parent)
         self.setObjectName("session")
         self.session = session
-        self.home_button = push(tr("Library"), tr("Show the library"))
+        self.home_button = push(tr("&Library"), tr("Show the library"))
+        self.home_button.setToolTip(shortcuts.tip("library"))
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText(tr("Search the library"))
         self.search_box.setAccessibleName(tr("Search the library"))
+        self.search_box.setToolTip(shortcuts.tip("search"))
         self.search_box.setClearButtonEnabled(True)
-        self.settings_button = push(tr("Settings"))
+        self.settings_button = push(tr("Se&ttings"))
+        self.settings_button.setToolTip(shortcuts.tip("settings"))
         self.results_button = push(tr("Back to results"), tr("Back to the search results"))
-        self.results_button.setToolTip(tr("Back to the search results (Alt+Left)"))
+        self.results_button.setToolTip(shortcuts.tip("results"))
         self.results_button.setVisible(False)
 
         self.library = LibraryView(session)
@@ -60,11 +62,6 @@ class SessionView(QWidget):
         bar.addWidget(self.search.filters)
         bar.addWidget(self.settings_button)
         self._from_search = False
-        # Tab follows the bar as it reads: the filters right after the box they narrow.
-        chain = (self.home_button, self.results_button, self.search_box, self.search.lang_filter,
-                 self.search.pack_filter, self.settings_button)
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
         self.stack = QStackedWidget()
         for w in (self.library, self.reader, self.search):
             self.stack.addWidget(w)
@@ -72,6 +69,12 @@ class SessionView(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addLayout(bar)
         col.addWidget(self.stack, 1)
+        # Tab follows the bar as it reads: the filters right after the box they narrow
+        # (set once every widget is in this view: Qt orders only widgets of one window).
+        chain = (self.home_button, self.results_button, self.search_box, self.search.lang_filter,
+                 self.search.pack_filter, self.settings_button)
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
         self.home_button.clicked.connect(self.show_library)
         self.settings_button.clicked.connect(self.settings_requested.emit)
@@ -84,12 +87,18 @@ class SessionView(QWidget):
         self.reader.back.connect(self.show_library)
         self.reader.changed.connect(self._reader_changed)
         self.stack.currentChanged.connect(lambda _i: self._update_bar())
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.find)
-        back = QShortcut(QKeySequence(QKeySequence.StandardKey.Back), self)
-        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        back.activated.connect(self.show_results)
+        self.reader.gone.connect(self._pack_gone)
+        actions = self.library.actions
+        actions.open_requested.connect(self.open)
+        actions.imported.connect(self._packs_imported)
+        actions.removed.connect(self._pack_removed)
+        from ui.changewatch import ChangeWatcher
+
+        # Another Satchel (say `satchel import`) changed the vault: show it as it is now.
+        self.watcher = ChangeWatcher(session, self)
+        self.watcher.changed.connect(self.reload)
+        # Ctrl+F, Alt+Left and the other keys are the main window's actions (ui/menubar.py);
+        # the reader claims Ctrl+F for its find bar while the focus is in the page.
         self._before_search: QWidget = self.library
         self._library_stale = False
         self.setFocusProxy(self.library.tree)
@@ -99,16 +108,6 @@ class SessionView(QWidget):
     def focus_search(self) -> None:
         self.search_box.setFocus()
         self.search_box.selectAll()
-
-    def find(self) -> None:
-        """Ctrl+F: find in the open page; again, or anywhere else, the search box."""
-        finder = self.reader.finder
-        reader = self.reader
-        in_page = self.stack.currentWidget() is reader and reader.content.currentWidget() is reader.browser
-        if in_page and not finder.edit.hasFocus():
-            finder.open()
-        else:
-            self.focus_search()
 
     def _search_changed(self, text: str) -> None:
         if text.strip():
@@ -171,6 +170,39 @@ class SessionView(QWidget):
     def _reader_changed(self) -> None:
         self._library_stale = True
 
+    def _packs_imported(self, pack_ids: list[str]) -> None:
+        self.library.refresh()
+        self._search_again()
+        if self.reader.pack_id in pack_ids:
+            self.reader.reload()
+
+    def _pack_removed(self, pack_id: str) -> None:
+        self._search_again()
+        if self.reader.pack_id == pack_id:
+            self._from_search = False
+            self.reader.close_pack()
+            self.stack.setCurrentWidget(self.library)
+
+    def _pack_gone(self, _pack_id: str) -> None:
+        self.reader.close_pack()
+        self.stack.setCurrentWidget(self.library)
+        self.library.say(tr("The pack you were reading is no longer in your library."))
+        self.library.refresh()
+        self.library.tree.setFocus()
+
+    def reload(self) -> None:
+        """The vault changed under the app: read again what is shown."""
+        self.library.refresh()
+        if self.reader.pack_id is not None:
+            self.reader.reload()
+        self._search_again()
+
+    def _search_again(self) -> None:
+        """Packs came or went: the filters and the kept results (Back to results) follow."""
+        self.search.refresh_filters()
+        if self.search_box.text().strip():
+            self.search.set_query(self.search_box.text())
+
     def state(self) -> dict[str, Any]:
         """What to reopen after the view is rebuilt (a language change)."""
         current = self.stack.currentWidget()
@@ -186,6 +218,7 @@ class SessionView(QWidget):
         return self.reader.final_writes()
 
     def teardown(self) -> None:
+        self.watcher.stop()
         self.search_box.blockSignals(True)
         self.search_box.clear()
         self.library.teardown()

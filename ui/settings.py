@@ -11,6 +11,7 @@ from typing import Any
 
 from ui import i18n
 from ui.errors import show_error
+from ui.flows import disk_warning
 from ui.i18n import tr
 from ui.passdialog import PassphraseDialog
 from ui.prefs import AUTOLOCK_CHOICES_S, TEXT_SCALES, save
@@ -28,7 +29,8 @@ from ui.qt import (
     Signal,
 )
 from ui.session import Session
-from ui.widgets import label, push
+from ui.taborder import ReadingOrderTabs
+from ui.widgets import FitOnShow, label, push
 
 FAIL_LIMITS = (0, 3, 5, 10, 20)
 
@@ -43,7 +45,7 @@ def _combo(name: str, items: list[tuple[str, Any]], current: Any) -> QComboBox:
     return box
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(FitOnShow, ReadingOrderTabs, QDialog):
     changed = Signal(str, object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -54,8 +56,10 @@ class SettingsDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowModality(Qt.WindowModality.WindowModal)
 
+        from ui.fonts import language_label
+
         self.language = _combo(
-            tr("Language"), [(n, c) for c, n in i18n.LANGUAGES.items()], i18n.language()
+            tr("Language"), [(language_label(c, n), c) for c, n in i18n.LANGUAGES.items()], i18n.language()
         )
         self.text_scale = _combo(tr("Text size"), [(f"{s} %", s) for s in TEXT_SCALES], p.text_scale)
         self.contrast = QCheckBox(tr("High contrast"))
@@ -88,6 +92,9 @@ class SettingsDialog(QDialog):
         )
         panic = QFormLayout()
         panic.addRow(label(tr("The Wipe button and Ctrl+Shift+Delete destroy the library at once.")))
+        self.disk_warning = label(disk_warning(p.disk))
+        self.disk_warning.setVisible(bool(self.disk_warning.text()))
+        panic.addRow(self.disk_warning)
         panic.addRow("", self.panic_confirm)
         panic.addRow(tr("After a wipe"), self.panic_after)
 
@@ -161,26 +168,32 @@ class SettingsDialog(QDialog):
         d.open()
 
     def _set_duress(self, text: str) -> None:
-        self.session.write(lambda c: c.vault.set_duress(text)).with_progress(tr("Saving...")).success(
+        self.session.op(lambda c: c.vault.set_duress(text)).with_progress(tr("Saving...")).success(
             lambda _r: self._show_duress(True)
         ).failure(lambda e: show_error(self, e)).run()
 
     def _clear_duress(self) -> None:
-        self.session.write(lambda c: c.vault.clear_duress()).success(
+        self.session.op(lambda c: c.vault.clear_duress()).success(
             lambda _r: self._show_duress(False)
         ).failure(lambda e: show_error(self, e)).run()
 
     def _ask_passphrase(self) -> None:
         d = PassphraseDialog(
             tr("Change passphrase"),
-            tr("Choose a new passphrase. Nobody can recover it if you forget it."),
+            tr(
+                "Type your current passphrase, then choose a new one. "
+                "Nobody can recover it if you forget it."
+            ),
             self,
+            ask_current=True,
         )
-        d.chosen.connect(self._change_passphrase)
+        d.chosen_with_current.connect(self._change_passphrase)
         d.open()
 
-    def _change_passphrase(self, text: str) -> None:
-        self.session.write(lambda c: c.vault.change_passphrase(text)).with_progress(
+    def _change_passphrase(self, current: str, text: str) -> None:
+        # Re-encrypts the whole library under a new key: progress, and no Cancel (SQLCipher's
+        # re-encryption cannot stop half-way; a lock meanwhile closes the vault when it ends).
+        self.session.op(lambda c: c.vault.change_passphrase(text, progress=c.progress, current=current)).with_progress(
             tr("Changing the passphrase...")
         ).success(lambda _r: show_error(self, tr("The passphrase was changed."))).failure(
             lambda e: show_error(self, e)

@@ -9,6 +9,7 @@ the chosen language is stored inside the vault, which is locked.
 from __future__ import annotations
 
 from ui import i18n
+from ui.capslock import CapsLockWarning
 from ui.i18n import tr
 from ui.qt import QComboBox, QHBoxLayout, QProgressBar, QTimer, QVBoxLayout, QWidget, Signal
 from ui.widgets import PassphraseField, heading, label, push
@@ -34,10 +35,11 @@ class UnlockScreen(QWidget):
         self.prompt = label(tr("Type your passphrase to unlock."))
         self.field = PassphraseField(tr("Passphrase"))
         self.field.returnPressed.connect(self._submit)
-        self.button = push(tr("Unlock"), default=True)
+        self.button = push(tr("&Unlock"), default=True)
         self.button.clicked.connect(self._submit)
         self.message = label("")
         self.message.setAccessibleName(tr("Message"))
+        self.caps = CapsLockWarning().watch(self.field)
         # Key derivation takes about half a second on purpose: past that, show it is working.
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
@@ -49,8 +51,10 @@ class UnlockScreen(QWidget):
         self._busy_timer.timeout.connect(lambda: self.busy_bar.setVisible(True))
         self.languages = QComboBox()
         self.languages.setAccessibleName(tr("Language"))
+        from ui.fonts import language_label
+
         for code, name in i18n.LANGUAGES.items():
-            self.languages.addItem(name, code)
+            self.languages.addItem(language_label(code, name), code)
         self.languages.setCurrentIndex(list(i18n.LANGUAGES).index(i18n.language()))
         self.languages.activated.connect(lambda i: self.language_changed.emit(self.languages.itemData(i)))
 
@@ -62,6 +66,7 @@ class UnlockScreen(QWidget):
         row.addWidget(self.field, 1)
         row.addWidget(self.button)
         column.addLayout(row)
+        column.addWidget(self.caps)
         column.addWidget(self.message)
         column.addWidget(self.busy_bar)
         column.addStretch(3)

@@ -54,7 +54,8 @@ INDEX_TEXT = {"trusted": N_("The index is signed by {signer}, a key you trust.")
               "unsigned": N_("The index is not signed."),
               "forged": N_("The index's signature does not match it; it may have been tampered with."),
               "invalid": N_("The index is damaged or unreadable."),
-              "missing": N_("The stick has no index.")}
+              "missing": N_("The stick has no index."),
+              "loose": N_("These pack files have no index; each one is checked on its own signature.")}
 CHECK_TEXT = {"ok": N_("intact"), "damaged": N_("damaged"), "untrusted": N_("untrusted signer"),
               "missing": N_("missing"), "stale": N_("out of date"), "unlisted": N_("not in the index")}
 _RUNNING: set[Any] = set()   # jobs outlive a closed dialog until their thread ends
@@ -151,9 +152,12 @@ class FolderPicker(QDialog):
 class UsbDialog(QDialog):
     """Import from, copy to, and check a USB stick (or any folder)."""
 
-    def __init__(self, vault: Any, parent: QWidget | None = None) -> None:
+    imported = Signal(object)   # the ImportReport of an import (whole, or cut short): for "What's new"
+
+    def __init__(self, vault: Any, parent: QWidget | None = None, session: Any = None) -> None:
         super().__init__(parent)
         self.vault = vault
+        self.session = session
         self.setWindowTitle(tr("USB stick"))
         self.job: _Job | None = None
         self.source: Any = None
@@ -183,12 +187,23 @@ class UsbDialog(QDialog):
 
         self.import_table = self._table([tr("Import"), tr("State"), tr("Pack"), tr("Version"),
                                          tr("Language"), tr("Title")])
+        self.import_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.import_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.import_button = push(tr("Import selected"), default=True)
+        self.trust_button = push(tr("Trust this signer..."))
+        self.trust_button.setVisible(session is not None)
+        self.trust_button.setEnabled(False)
+        self.trust_button.clicked.connect(self.trust_signer)
+        self.import_table.currentCellChanged.connect(lambda *_: self._update_trust())
+        in_buttons = QHBoxLayout()
+        in_buttons.addWidget(self.trust_button)
+        in_buttons.addStretch(1)
+        in_buttons.addWidget(self.import_button)
         page_in = QWidget()
         col_in = QVBoxLayout(page_in)
         col_in.addWidget(self.seal_widget)
         col_in.addWidget(self.import_table, 1)
-        col_in.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignRight)
+        col_in.addLayout(in_buttons)
 
         self.export_table = self._table([tr("Copy"), tr("Pack"), tr("Version"), tr("Language"), tr("Title")])
         self.sealed_box = QCheckBox(tr("Sealed stick: one encrypted file, opened with a passphrase"))
@@ -320,6 +335,9 @@ class UsbDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(message_for(exc))
+        report = getattr(exc, "report", None)
+        if report is not None and report.imported:   # cancelled or pulled: what went in is in
+            self.imported.emit(report)
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -341,6 +359,7 @@ class UsbDialog(QDialog):
     def load(self, path: Path | None, passphrase: str | None = None) -> None:
         if path is None:
             return
+        from sync.loose import find_loose
         from sync.sealed import SealedSource, open_sealed, sealed_candidates
         from sync.source import FolderSource, find_repository
         from sync.usb_import import list_stick
@@ -351,8 +370,11 @@ class UsbDialog(QDialog):
                     return "sealed"
                 return SealedSource(path, passphrase), None
             folder = find_repository(path)
+            loose = find_loose(path) if folder is None else None
             if folder is not None:
                 source: Any = FolderSource(folder, path)
+            elif loose is not None:
+                source = loose     # pack files copied by hand: each judged on its own signature
             else:
                 candidates = sealed_candidates(path)
                 if not candidates:
@@ -400,10 +422,32 @@ class UsbDialog(QDialog):
                 item = QTableWidgetItem(clean(text, 300))
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.import_table.setItem(row, c, item)
+        untrusted = next((r for r, p in enumerate(rows) if p.unknown_signer), -1)
+        if untrusted >= 0:
+            self.import_table.selectRow(untrusted)
+        self._update_trust()
         new = sum(1 for p in rows if p.importable)
         self.status.setText(tr("{new} new or updated pack(s) on the stick, {total} in all. {index}",
                                new=new, total=len(rows), index=_index_text(self.listing.index)))
 
+
+    def _update_trust(self) -> None:
+        row = self.import_table.currentRow()
+        rows = self.listing.packs if self.listing is not None else []
+        self.trust_button.setEnabled(self.job is None and 0 <= row < len(rows) and bool(rows[row].unknown_signer))
+
+    def trust_signer(self) -> None:
+        """Offer the key that signed the chosen pack (ui/trust_dialog.py), then list again."""
+        row, source = self.import_table.currentRow(), self.source
+        rows = self.listing.packs if self.listing is not None else []
+        if self.session is None or source is None or not 0 <= row < len(rows) or not rows[row].unknown_signer:
+            return
+        from ui.trust_dialog import trust_pack_signer
+
+        name = rows[row].file
+        trust_pack_signer(self, self.session, lambda: source.open(name),
+                          trusted=lambda _k: self._refresh_listing(tr("The key is trusted now.")),
+                          shown=lambda d: setattr(self, "trust_dialog", d))
 
     def chosen_files(self) -> list[str]:
         out = []
@@ -426,6 +470,7 @@ class UsbDialog(QDialog):
 
     def _imported(self, report: Any) -> None:
         self.result = report
+        self.imported.emit(report)
         lines = [tr("Imported {n} pack(s).", n=len(report.imported))]
         lines += [f"{o.file}: {tr(o.error)}" for o in report.failed]   # data, not a sentence
         self.status.setText("\n".join(lines))

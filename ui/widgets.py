@@ -9,15 +9,22 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ui.i18n import tr
 from ui.qt import (
+    QAbstractButton,
+    QApplication,
     QCheckBox,
+    QEvent,
+    QFont,
     QFrame,
     QLabel,
     QLineEdit,
+    QPalette,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     Qt,
     QWidget,
@@ -53,6 +60,24 @@ def button_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+# "设置(&T)": Chinese and Japanese put the Latin mnemonic in (full-width) brackets.
+_MNEMONIC_SUFFIX = re.compile("\\s*[(\uff08]&[^&)\uff09][)\uff09]\\s*$")
+
+
+def without_mnemonic(text: str) -> str:
+    """Interface text without its mnemonic marker: "Se&ttings" -> "Settings", and the
+    CJK form "设置(&T)" -> "设置"; a doubled "&&" stays one "&"."""
+    text = _MNEMONIC_SUFFIX.sub("", text)
+    return re.sub(r"&(.)", r"\1", text)
+
+
+def set_button_text(button: QAbstractButton, text: str, accessible: str | None = None) -> None:
+    """Interface text with a mnemonic (Alt + the underlined letter presses the button);
+    the accessible name is the text without the marker unless given."""
+    button.setText(text)
+    button.setAccessibleName(accessible or without_mnemonic(text))
+
+
 def label(
     text: str = "", wrap: bool = True, parent: QWidget | None = None, selectable: bool = False
 ) -> QLabel:
@@ -67,25 +92,112 @@ def label(
     return w
 
 
+HEADING_SCALE = {1: 1.6, 2: 1.25}
+
+
+class Heading(QLabel):
+    """A bold heading whose size follows the text size setting: 1.6 (level 1) or 1.25
+    (level 2) times the application font, recomputed whenever the theme changes (an
+    explicitly set font would otherwise stay at the size it had when it was made)."""
+
+    def __init__(self, text: str, level: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setText(text)
+        self.setAccessibleName(text)
+        self.factor = HEADING_SCALE.get(level, HEADING_SCALE[2])
+        self._rescale()
+
+    def _rescale(self) -> None:
+        font = QFont(QApplication.font())
+        font.setPointSizeF(font.pointSizeF() * self.factor)
+        font.setBold(True)
+        self.setFont(font)
+
+    def theme_changed(self) -> None:
+        """Called by ui.theme.apply (Qt skips widgets that set their own font)."""
+        self._rescale()
+
+
 def heading(text: str, level: int = 1, parent: QWidget | None = None) -> QLabel:
-    w = label(text, parent=parent)
-    font = w.font()
-    font.setPointSizeF(font.pointSizeF() * (1.6 if level == 1 else 1.25))
-    font.setBold(True)
-    w.setFont(font)
-    w.setAccessibleName(text)
-    return w
+    return Heading(text, level, parent)
 
 
 def push(
     text: str, accessible: str | None = None, parent: QWidget | None = None, default: bool = False
 ) -> QPushButton:
     b = QPushButton(text, parent)
-    b.setAccessibleName((accessible or text).replace("&", ""))
+    b.setAccessibleName(accessible or without_mnemonic(text))
     if default:
         b.setDefault(True)
         b.setAutoDefault(True)
     return b
+
+
+class ToneLabel(QLabel):
+    """A plain-text label whose text is coloured for a meaning ("good", "bad", "warn"),
+    in a colour readable (4.5:1) on the palette in use, recomputed when the theme
+    changes. Colour is never the only signal: callers put the meaning in words and a
+    symbol too (✓, ✗, ⚠)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setText(text)
+        self.tone: str | None = None
+
+    def set_tone(self, tone: str | None) -> None:
+        self.tone = tone
+        self._recolour()
+
+    def _recolour(self) -> None:
+        from ui import contrast
+
+        palette = QPalette(QApplication.palette())
+        pick = {"good": contrast.good_colour, "bad": contrast.bad_colour, "warn": contrast.warn_colour}
+        if self.tone in pick:
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+                palette.setColor(group, QPalette.ColorRole.WindowText, pick[self.tone](palette))
+        self.setPalette(palette)
+
+    def theme_changed(self) -> None:
+        """Called by ui.theme.apply (Qt skips widgets that set their own palette)."""
+        self._recolour()
+
+
+def scrolling(page: QWidget) -> QScrollArea:
+    """`page` in a frameless scroll area: at a large text size a screen taller than the
+    window scrolls instead of squeezing its word-wrapped labels until lines are cut."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the page's own controls take the focus
+    return area
+
+
+def fit_height(window: QWidget) -> None:
+    """Grow a dialog to the height its word-wrapped text needs at its width (Qt sizes a
+    new dialog from its size hint, which ignores wrapping: a label that wraps to two
+    lines in Chinese or Arabic got the height of one), and keep it from shrinking below."""
+    layout = window.layout()
+    if layout is None or not layout.hasHeightForWidth():
+        return
+    layout.activate()
+    needed = layout.totalHeightForWidth(window.width())
+    if needed > window.height():
+        window.resize(window.width(), needed)
+    window.setMinimumHeight(min(needed, window.screen().availableGeometry().height() if window.screen() else needed))
+
+
+class FitOnShow:
+    """Mixin for Satchel's dialogs: fitted to their wrapped text when shown."""
+
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)  # type: ignore[misc]
+        fit_height(self)
 
 
 def separator() -> QFrame:

@@ -5,6 +5,9 @@ Guarantees:
 - Locking ends the session: its work is dropped, every dialog closes, every widget that
   showed content is emptied and deleted, the clipboard is cleared if Satchel filled it,
   pending writes are made and the vault is closed on the worker (its key forgotten).
+- Keyboard: Tab follows reading order (ui/taborder.py) and never stops on Wipe; the
+  menu bar and its keys come from ui/shortcuts.py; Ctrl+L locks and Ctrl+Shift+Delete
+  wipes from any screen or dialog (ui/appfilter.py).
 - Panic (button, Ctrl+Shift+Delete from any screen or dialog) starts app.wipe.panic_wipe
   at once (the key file goes first, within milliseconds; the window waits for it, and at
   most half a second for the rest), then ends the session without waiting for anything,
@@ -21,9 +24,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ui import i18n
+from ui import i18n, shortcuts
 from ui.i18n import tr
 from ui.qt import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QTimer, QVBoxLayout, QWidget
+from ui.taborder import ReadingOrderTabs, never_tab
 from ui.unlock import UnlockScreen
 from ui.widgets import label, push
 
@@ -39,7 +43,7 @@ ARM_DELAY_MS = 150
 WIPE_WAIT_S = 0.5
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ReadingOrderTabs, QMainWindow):
     def __init__(self, home: Home, iter_time_ms: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.home = home
@@ -63,28 +67,45 @@ class MainWindow(QMainWindow):
         self.usb_watcher: Any = None
         self._usb_dialog: Any = None
 
+        from ui import theme
+
+        theme.ensure()
         self.setWindowTitle("Satchel")
         self.brand = label("Satchel", wrap=False)
         self.lock_button = push("")
         self.lock_button.clicked.connect(self.lock)
         self.wipe_button = push("")
         self.wipe_button.setObjectName("panic")
+        never_tab(self.wipe_button)  # no stray Tab and Space can reach it
         self.wipe_button.clicked.connect(self.panic)
         self.usb_button = push("")
         self.usb_button.clicked.connect(lambda: self.open_usb())
+        self.sync_button = push("")
+        self.sync_button.clicked.connect(lambda: self.open_sync())
         self.usb_button.setVisible(False)
+        self.sync_button.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(self.brand)
         bar.addStretch(1)
+        bar.addWidget(self.sync_button)
         bar.addWidget(self.usb_button)
         bar.addWidget(self.lock_button)
         bar.addWidget(self.wipe_button)
         self.stack = QStackedWidget()
+        # Said in English when the interface language's own script has no font (Chinese
+        # on a machine without a CJK font): words a reader can act on, not boxes.
+        self.font_notice = label("")
+        self.font_notice.setObjectName("font-notice")
+        self.font_notice.setVisible(False)
         central = QWidget()
         col = QVBoxLayout(central)
         col.addLayout(bar)
+        col.addWidget(self.font_notice)
         col.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        from ui.menubar import MenuBar
+
+        self.menus = MenuBar(self)
         self._retranslate()
         self.resize(1000, 700)
         self.show_start()
@@ -95,14 +116,13 @@ class MainWindow(QMainWindow):
 
     def _arm(self) -> None:
         from ui.appfilter import AppFilter
-        from ui.qt import QKeySequence, QShortcut, Qt
 
         if self.filter is None:
-            self.filter = AppFilter(self.panic, self._activity, self)
+            # Ctrl+L and the panic keys: from any screen, menu or dialog.
+            self.filter = AppFilter(
+                self.panic, self._activity, self, can_lock=lambda: self.session is not None, on_lock=self.lock
+            )
             QApplication.instance().installEventFilter(self.filter)
-            lock_key = QShortcut(QKeySequence("Ctrl+L"), self)
-            lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-            lock_key.activated.connect(self.lock)
         if self.usb_watcher is None:
             from ui.usb_dialog import UsbWatcher
 
@@ -154,16 +174,27 @@ class MainWindow(QMainWindow):
         return self.autolock
 
     def _retranslate(self) -> None:
-        self.lock_button.setText(tr("Lock"))
-        self.lock_button.setAccessibleName(tr("Lock Satchel"))
-        self.lock_button.setToolTip(tr("Lock Satchel (Ctrl+L)"))
+        from ui.widgets import set_button_text
+
+        set_button_text(self.lock_button, tr("Loc&k"), tr("Lock Satchel"))
+        self.lock_button.setToolTip(shortcuts.tip("lock"))
         self.lock_button.setVisible(self.session is not None)
         self.usb_button.setVisible(self.session is not None)
-        self.usb_button.setText(tr("USB stick"))
-        self.usb_button.setAccessibleName(tr("USB stick"))
-        self.wipe_button.setText(tr("Wipe"))
+        self.sync_button.setVisible(self.session is not None)
+        set_button_text(self.usb_button, tr("&USB stick"))
+        self.usb_button.setToolTip(shortcuts.tip("usb"))
+        self.wipe_button.setText(tr("Wipe"))  # no mnemonic: only a deliberate gesture wipes
+        set_button_text(self.sync_button, tr("Sync over Tor"))
+        self.sync_button.setToolTip(shortcuts.tip("sync"))
+        self.sync_button.setAccessibleName(tr("Sync over Tor"))
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
-        self.wipe_button.setToolTip(tr("Destroy the whole library at once (Ctrl+Shift+Delete)"))
+        self.wipe_button.setToolTip(shortcuts.tip("wipe", tr("Destroy the whole library at once")))
+        self.menus.retranslate()
+        from ui.fonts import interface_notice
+
+        notice = interface_notice(i18n.language())
+        self.font_notice.setText(notice)
+        self.font_notice.setVisible(bool(notice))
 
     # -- screens -------------------------------------------------------------------
 
@@ -176,7 +207,9 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.lock_button.setVisible(self.session is not None)
         self.usb_button.setVisible(self.session is not None)
+        self.sync_button.setVisible(self.session is not None)
         widget.setFocus()
+        self.menus.refresh()
 
     def show_start(self) -> None:
         key, db = self.home.key_path.exists(), self.home.db_path.exists()
@@ -273,7 +306,8 @@ class MainWindow(QMainWindow):
             progress = screen.set_progress
         else:
             progress = None
-        op = session.op(import_starter)
+        language = i18n.language()
+        op = session.op(lambda ctx: import_starter(ctx, language))
         if progress is not None:
             op.on_progress(progress)
 
@@ -282,6 +316,16 @@ class MainWindow(QMainWindow):
             self._show_session()
 
         self._starter_op = op.success(lambda _n: self._show_session()).failure(failed).run()
+        session.op(lambda c: c.vault.home.overwrite_in_place()).success(self._warn_disk).run()
+
+    def _warn_disk(self, found: Any) -> None:
+        """Right after the first run: one sentence if this disk may keep old key copies."""
+        from ui.errors import show_error
+        from ui.flows import disk_warning
+
+        text = disk_warning(found)
+        if text:
+            show_error(self, text)
 
     def _unlock(self, passphrase: str) -> None:
         from ui.flows import unlock_vault
@@ -328,6 +372,7 @@ class MainWindow(QMainWindow):
         ).run()
         self.lock_button.setVisible(True)
         self.usb_button.setVisible(True)
+        self.sync_button.setVisible(True)
         return session
 
     def _prefs_loaded(self, session: Session, prefs: Prefs, show: bool) -> None:
@@ -351,6 +396,8 @@ class MainWindow(QMainWindow):
         self._starter_op = None
         view = SessionView(self.session)
         view.settings_requested.connect(self.open_settings)
+        view.stack.currentChanged.connect(lambda _i: self.menus.refresh())
+        view.reader.changed.connect(self.menus.refresh)
         self.view = view
         self._set_screen(view)
         view.library.tree.setFocus()
@@ -412,10 +459,14 @@ class MainWindow(QMainWindow):
             self.view = None
         if self._clipboard is not None:
             self._clipboard.clear_ours()
+        from ui.imagedecode import stop_shared_decoder
+
+        stop_shared_decoder()   # no picture of the library stays in the decoding process
         if session is not None:
             session.end(writes, panic=panic)
         self.lock_button.setVisible(False)
         self.usb_button.setVisible(False)
+        self.sync_button.setVisible(False)
 
     def _close_dialogs(self) -> None:
         from ui.panic import close_dialogs
@@ -488,7 +539,8 @@ class MainWindow(QMainWindow):
         from ui.usb_dialog import UsbDialog
 
         if self._usb_dialog is None or not self._usb_dialog.isVisible():
-            dialog = UsbDialog(self.session.vault, self)
+            dialog = UsbDialog(self.session.vault, self, session=self.session)
+            dialog.imported.connect(self._usb_imported)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.destroyed.connect(lambda *_: setattr(self, "_usb_dialog", None))
             if self.usb_watcher is not None:
@@ -500,12 +552,29 @@ class MainWindow(QMainWindow):
             self._usb_dialog.add_stick(path)
         return self._usb_dialog
 
+    def open_sync(self) -> Any:
+        """The Tor sync dialog; only while unlocked. It connects only when asked to."""
+        if self.session is None:
+            return None
+        from ui.qt import Qt
+        from ui.sync_dialog import SyncDialog
+
+        dialog = SyncDialog(self.session.vault, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: self._usb_closed())
+        dialog.open()
+        return dialog
+
     def _usb_closed(self) -> None:
         # Packs may have arrived: show the library as it is now.
         if self.view is not None and hasattr(self.view, "library"):
             refresh = getattr(self.view.library, "refresh", None)
             if callable(refresh):
                 refresh()
+
+    def _usb_imported(self, report: Any) -> None:
+        if self.view is not None:
+            self.view.library.actions.show_report(report)   # "What's new"
 
     def _stick_inserted(self, path: str) -> None:
         if self.session is not None:

@@ -5,8 +5,12 @@ Secrets come from the terminal without echo; when standard input is not a termin
 each secret is one line of standard input, in the order the terminal would ask for
 them, with no confirmation lines (DESIGN.md, Command line). Nothing read here is logged.
 Every piece of text that came from outside (a pack, a stick, a network reply) reaches the
-terminal through `plain`, which removes control and bidirectional-override characters.
-The command groups import this module, never each other.
+terminal through `plain`, which replaces control characters (C0, DEL and C1: U+009B starts
+a terminal escape sequence), line and paragraph separators and the bidirectional
+embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069: U+202E would turn
+"(sample)" around). `out`, `err` and `out_json` apply the same rule to everything they
+print, so a piece of outside text that a command forgot to pass through `plain` still
+cannot reach the terminal raw. The command groups import this module, never each other.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +77,22 @@ def read_secret(prompt: str, what: str = "a passphrase", confirm: bool = False) 
         err("The two entries differ; try again.")
 
 
+def read_private_line(prompt: str, what: str) -> str:
+    """A line the user may not want seen (a search query): typed without echo on a
+    terminal, else one line of standard input. Never an argument, so never in the process
+    list or the shell's history."""
+    if not _interactive():
+        return _read_line(what)
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise InputEnded(f"Satchel needs {what}, but the input ended.") from None
+
+
+EXPIRED_LIST = ("Warning: your trust list expired on {day}. Revoked keys may be missing from it: "
+                "import a recent pack, a stick's index or a sync to get a newer one.")
+
+
 def confirm(question: str) -> bool:
     """Ask a yes/no question (commands offer --yes instead for scripts)."""
     print(question, end=" ", file=sys.stderr, flush=True)  # noqa: T201
@@ -81,22 +102,41 @@ def confirm(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
+# Bidirectional embeddings, overrides and isolates: they reorder the text around them.
+# (The marks U+200E, U+200F and U+061C are kept: they are weak, and Persian, Arabic and
+# Hebrew titles use them; ZWNJ and ZWJ are kept too, being part of how those words are spelt.)
+_BIDI_CONTROLS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def _unsafe(c: str) -> bool:
+    return c in _BIDI_CONTROLS or unicodedata.category(c) in _UNSAFE_CATEGORIES
+
+
+def _neutralise(text: str) -> str:
+    return "".join("\ufffd" if _unsafe(c) else c for c in text)
+
+
 def out(text: str = "") -> None:
-    print(text)  # noqa: T201
+    print(_neutralise(text))  # noqa: T201
 
 
 def err(text: str) -> None:
-    print(text, file=sys.stderr)  # noqa: T201
+    print(_neutralise(text), file=sys.stderr)  # noqa: T201
 
 
 def out_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))  # noqa: T201
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    # JSON escapes C0 controls inside strings itself (a raw newline is indentation); C1
+    # controls, separators and bidirectional controls can only stand inside strings here,
+    # where a \u escape means the same character.
+    print("".join(f"\\u{ord(c):04x}" if c != "\n" and _unsafe(c) else c for c in text))  # noqa: T201
 
 
 def plain(text: object, limit: int = 300) -> str:
-    """Text from outside (even verified), safe for a terminal: control characters and
-    bidirectional overrides become U+FFFD, and long text is cut."""
-    return "".join(c if c.isprintable() or c == " " else "\ufffd" for c in str(text))[:limit]
+    """Text from outside (even verified), safe for a terminal: control characters, line
+    separators and bidirectional controls become U+FFFD, and long text is cut."""
+    return _neutralise(str(text)[:limit])
 
 
 def progress_printer() -> Progress | None:
@@ -150,11 +190,13 @@ def read_small(path: Path, what: str) -> str:
 
 
 def read_public_key(path: Path) -> PublicKey:
-    from crypto.minisign import MinisignError, PublicKey
+    """A public key file given on the command line: the same check as the app's "Trust a
+    trainer's key..." (app.trustkey), which refuses a secret key without reading it."""
+    from app.trustkey import KeyFileRefused, read_public_key_file
 
     try:
-        return PublicKey.from_text(read_small(path, "public key"))
-    except MinisignError as exc:
+        return read_public_key_file(path)
+    except KeyFileRefused as exc:
         raise SatchelError(f"{path}: {exc}") from None
 
 

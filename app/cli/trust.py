@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.cli.io import confirm, open_vault, out, out_json, plain, read_public_key, read_secret_key
+from app.cli.io import (
+    EXPIRED_LIST,
+    confirm,
+    err,
+    open_vault,
+    out,
+    out_json,
+    plain,
+    read_public_key,
+    read_secret_key,
+)
 from app.errors import InvalidArgument, SatchelError
 from app.home import Home
 
@@ -18,13 +28,17 @@ def cmd_trust_add(args: argparse.Namespace, home: Home) -> int:
 
     key = read_public_key(Path(args.pubkey))
     with open_vault(home) as vault:
+        store = TrustStore(vault)
+        clash = store.key_id_clash(key)
+        if clash is not None:
+            raise SatchelError(clash)
         out(f"Key id:      {key.key_id_hex}")
         out(f"Fingerprint: {key.fingerprint()}")
         out("Compare the fingerprint with its owner, in person, reading the groups aloud.")
         if not args.yes and not confirm("Trust this key to sign packs? [y/N]"):
             out("The key was not trusted.")
             return 1
-        TrustStore(vault).add_manual(key, args.name or "")
+        store.add_manual(key, args.name or "")
     out(f"Trusted key {key.key_id_hex}.")
     return 0
 
@@ -35,6 +49,7 @@ def cmd_trust_list(args: argparse.Namespace, home: Home) -> int:
     with open_vault(home) as vault:
         store = TrustStore(vault)
         tl = store.current_list()
+        expired = store.expired_on()
         rows: list[dict[str, Any]] = []
         if tl:
             rows.extend({
@@ -47,14 +62,19 @@ def cmd_trust_list(args: argparse.Namespace, home: Home) -> int:
         for key, name, _added in store.manual_keys():
             rows.append({"key_id": key.key_id_hex, "name": name, "source": "manual", "scopes": None,
                          "revoked": False, "expires": None, "fingerprint": key.fingerprint()})
+    expires = datetime.fromtimestamp(tl.expires, UTC).strftime("%Y-%m-%d") if tl and tl.expires else None
     if args.json:
-        out_json({"trust_list_version": tl.version if tl else None, "keys": rows})
+        out_json({"trust_list_version": tl.version if tl else None, "trust_list_expires": expires,
+                  "trust_list_expired": expired is not None, "keys": rows})
         return 0
-    out(f"Trust list version {tl.version if tl else 'none'}")
+    out(f"Trust list version {tl.version if tl else 'none'}" + (f", valid until {expires}" if expires else ""))
+    if expired is not None:
+        err(EXPIRED_LIST.format(day=expired))
     for r in rows:
         scope = ", ".join(r["scopes"]) if r["scopes"] else "any id not claimed by the trust list"
         flags = " REVOKED" if r["revoked"] else ""
-        out(f"{r['key_id']}  {r['source']:<6}  {scope}{flags}  {plain(r['name'])}")
+        out(f"{r['key_id']}  {r['source']:<6}  {plain(scope)}{flags}  {plain(r['name'])}")
+        out(f"    fingerprint {r['fingerprint']}")
     return 0
 
 

@@ -37,17 +37,24 @@ SEALED_PROMPT = "Passphrase of the sealed stick: "
 
 
 def open_source(path: Path) -> RepoSource:
-    """The repository at PATH: a folder, a stick's root, or a sealed file (asks its passphrase)."""
+    """The repository at PATH: a folder, a stick's root, a folder of pack files copied by
+    hand, a pack file, or a sealed file (asks its passphrase)."""
+    from sync.loose import SUFFIX, LooseSource, find_loose
     from sync.sealed import SealedSource, open_sealed, sealed_candidates
     from sync.source import FolderSource, find_repository
 
     if path.is_file():
+        if path.name.lower().endswith(SUFFIX):
+            return LooseSource.from_files([path])
         return SealedSource(path, read_secret(SEALED_PROMPT, "the sealed stick's passphrase"))
     if not path.is_dir():
         raise SatchelError(f"There is no folder or file at {path}.")
     folder = find_repository(path)
     if folder is not None:
         return FolderSource(folder, path)
+    loose = find_loose(path)
+    if loose is not None:
+        return loose
     candidates = sealed_candidates(path)
     if not candidates:
         raise NotARepository(f"There are no Satchel packs in {path}.")
@@ -74,7 +81,7 @@ def cmd_usb_list(args: argparse.Namespace, home: Home) -> int:
         if p.pack_id is not None:
             out(f"{p.label:<17} {p.pack_id}  v{p.version}  [{p.language}]  {plain(p.title)}")
         else:
-            out(f"{p.label:<17} {p.file}  {plain(p.reason)}")
+            out(f"{p.label:<17} {plain(p.file)}  {plain(p.reason)}")
     return 0
 
 
@@ -86,6 +93,7 @@ def _list_sticks(args: argparse.Namespace) -> int:
         found = probe(stick.path)
         rows.append({"path": str(stick.path), "filesystem": stick.fstype,
                      "repository": str(found.folder) if found.folder else None,
+                 "pack_files": str(found.loose) if found.loose else None,
                      "sealed_candidates": [str(p) for p in found.sealed]})
     if args.json:
         out_json(rows)
@@ -94,6 +102,7 @@ def _list_sticks(args: argparse.Namespace) -> int:
         out("No USB stick was found; give its folder to 'satchel usb list PATH'.")
     for r in rows:
         what = (f"packs in {r['repository']}" if r["repository"] else
+                f"pack files in {r['pack_files']}" if r["pack_files"] else
                 "perhaps a sealed stick" if r["sealed_candidates"] else "no packs")
         out(f"{plain(r['path'])}  ({r['filesystem']}): {plain(what)}")
     return 0
@@ -181,7 +190,7 @@ def cmd_usb_check(args: argparse.Namespace, home: Home) -> int:
     out(plain(report.index.sentence))
     for item in report.items:
         name = f"{item.pack_id} v{item.version}" if item.pack_id else ""
-        out(f"{item.status:<9} {item.file}  {name}  {plain(item.sentence)}".rstrip())
+        out(f"{item.status:<9} {plain(item.file)}  {name}  {plain(item.sentence)}".rstrip())
     if report.leftovers:
         out(f"{report.leftovers} unfinished file(s) of an interrupted copy are on the stick; "
             "the next export removes them.")

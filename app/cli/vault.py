@@ -1,4 +1,4 @@
-"""`satchel init | passwd | duress | wipe`: the vault itself."""
+"""`satchel init | passwd | duress | wipe-after | wipe`: the vault itself."""
 
 from __future__ import annotations
 
@@ -22,6 +22,33 @@ def cmd_init(args: argparse.Namespace, home: Home) -> int:
     with Vault.create(home, passphrase, iter_time_ms=args.iter_time):
         pass
     out(f"Created an empty vault in {home.path}.")
+    warning = in_place_warning(home)
+    if warning:
+        err(warning)
+    return 0
+
+
+def in_place_warning(home: Home) -> str:
+    """One sentence when this disk may keep old copies of the key file (app.home)."""
+    found = home.overwrite_in_place()
+    if found.honoured is False:
+        return (f"Warning: this file system ({found.filesystem}) keeps old copies of changed data, so after a "
+                "wipe or a passphrase change the old key may still be recoverable from the disk.")
+    if found.honoured is None:
+        return (f"Warning: Satchel cannot tell whether this file system ({found.filesystem}) overwrites data in "
+                "place, so after a wipe or a passphrase change the old key may still be recoverable from the disk.")
+    return ""
+
+
+def cmd_wipe_after(args: argparse.Namespace, home: Home) -> int:
+    if not 0 <= args.count <= 1000:
+        raise InvalidArgument("The number of failed unlocks must be between 0 and 1000.")
+    with open_vault(home) as vault:
+        vault.set_fail_limit(args.count)
+    if args.count:
+        out(f"The vault will be wiped after {args.count} wrong passphrases in a row.")
+    else:
+        out("Wrong passphrases no longer wipe the vault.")
     return 0
 
 
@@ -76,6 +103,10 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("duress", help="set or remove the duress passphrase")
     p.add_argument("action", choices=["set", "clear"])
     p.set_defaults(func=cmd_duress)
+
+    p = sub.add_parser("wipe-after", help="wipe the vault after N wrong passphrases in a row (0: never)")
+    p.add_argument("count", type=int, metavar="N")
+    p.set_defaults(func=cmd_wipe_after)
 
     p = sub.add_parser("wipe", help="panic wipe: destroy the vault (needs no passphrase)")
     p.add_argument("--yes", action="store_true", help="do not ask")

@@ -147,3 +147,35 @@ def test_passwd_killed_midway_keeps_one_working_passphrase(cli, home: Path) -> N
         current = works[0]
         # A key file half-written by the killed process is destroyed by the next unlock.
         assert not [p for p in home.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_wipe_after_from_the_command_line(cli, home: Path) -> None:
+    cli("init", "--iter-time", "5", stdin="pw\n")
+    before = tree_bytes(home)
+    for bad in ("-1", "1001"):
+        r = cli("wipe-after", bad, stdin="pw\n")
+        assert r.code == 1
+        assert_one_sentence(r.err)
+    assert tree_bytes(home) == before
+    r = cli("wipe-after", "2", stdin="pw\n")
+    assert r.code == 0 and "after 2 wrong passphrases" in r.out
+    assert cli("list", stdin="guess\n").code == 1
+    assert cli("list", stdin="pw\n").code == 0  # a success resets the count
+    assert cli("list", stdin="guess\n").code == 1
+    assert cli("list", stdin="another guess\n").code == 1
+    assert not (home / "key").exists()
+    r = cli("list", stdin="pw\n")
+    assert r.code == 1 and "no Satchel vault" in r.err
+
+
+def test_a_key_file_of_the_first_format_gives_one_sentence(cli, home: Path) -> None:
+    """Satchel has no installed users from before the in-place key file; a file of the
+    first layout is refused in one sentence, and nothing is touched."""
+    cli("init", "--iter-time", "5", stdin="pw\n")
+    (home / "key").write_bytes(bytes([1, 1, 4, 0]) + os.urandom(4092))
+    before = tree_bytes(home)
+    r = cli("list", stdin="pw\n")
+    assert r.code == 1
+    assert_one_sentence(r.err)
+    assert "older format" in r.err
+    assert tree_bytes(home) == before

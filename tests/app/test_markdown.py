@@ -30,9 +30,12 @@ PAGE = "pages/a.md"
 
 SAFE_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre",
-    "blockquote", "ul", "ol", "li", "hr", "br", "a", "img",
+    "blockquote", "ul", "ol", "li", "hr", "br", "a", "img", "sup", "sub", "kbd",
+    "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
-SAFE_ATTRS = {"a": {"href", "title", "name"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+SAFE_ATTRS = {"a": {"href", "title", "name"}, "img": {"src", "alt", "title", "width", "height"},
+              "ol": {"start"}, "li": {"class"}, "table": {"border", "cellspacing", "cellpadding"},
+              "th": {"align", "colspan", "rowspan"}, "td": {"align", "colspan", "rowspan"}}
 
 
 class Collector(HTMLParser):
@@ -84,7 +87,7 @@ def assert_safe(markup: str) -> Collector:
             assert not name.startswith("on") and name != "style"
             if name == "href":
                 assert value.startswith(
-                    ("satchel-page:", "satchel-media:", "satchel-external:", "#")
+                    ("satchel-page:", "satchel-media:", "satchel-pack:", "satchel-external:", "#")
                 ), value
             if name == "src":
                 assert value.startswith("satchel-media:"), value
@@ -219,7 +222,6 @@ def test_unusable_images_become_their_alt_text(markdown: str) -> None:
 
 
 RAW_HTML = [
-    '<img src="http://evil.example/x.png">',
     "<img src=x onerror=alert(1)>",
     "<script>alert(1)</script>",
     "<SCRIPT SRC=http://evil.example/x.js></SCRIPT>",
@@ -240,10 +242,12 @@ RAW_HTML = [
 ]
 
 
-def test_html_is_disabled_so_markdown_around_tags_still_renders() -> None:
+def test_html_outside_the_allow_list_is_text_and_markdown_around_inline_tags_still_renders() -> None:
+    # An HTML block runs to the next blank line, as in CommonMark: its lines are not
+    # Markdown; a refused tag inside a paragraph leaves the Markdown around it alone.
     out = render_html("<div>\n*x*\n</div>\n\nA <span>*y*</span>", PAGE)
     assert_safe(out)
-    assert "&lt;div&gt;" in out and "<em>x</em>" in out
+    assert "&lt;div&gt;\n*x*\n&lt;/div&gt;" in out
     assert "&lt;span&gt;<em>y</em>&lt;/span&gt;" in out
 
 
@@ -259,8 +263,21 @@ def test_output_audit_rejects_anything_outside_the_whitelist() -> None:
 def test_render_falls_back_to_escaped_text_if_the_audit_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     import app.markdown as module
 
-    monkeypatch.setattr(module, "_render_tokens", lambda tokens, page: "<script>alert(1)</script>")
+    monkeypatch.setattr(module, "_render_tokens", lambda tokens, page, *rest: "<script>alert(1)</script>")
     assert render_html("*hello* <b>", PAGE) == "<pre>*hello* &lt;b&gt;</pre>\n"
+
+
+@pytest.mark.parametrize("markdown", [
+    '<img src="http://evil.example/x.png" alt="map">',
+    'text <img src="https://evil.example/x.png" alt="map"> more',
+    '<img src="data:image/png;base64,iVBORw0KGgo=" alt="map">',
+    '<img src="javascript:alert(1)" alt="map">',
+    '<img src="../../outside.png" alt="map">',
+])
+def test_html_images_from_outside_the_pack_become_their_alt_text(markdown: str) -> None:
+    out = render_html(markdown, PAGE)
+    assert_safe(out)
+    assert images(out) == [] and "[map]" in "".join(parse_html(out).text)
 
 
 @pytest.mark.parametrize("markdown", RAW_HTML)
@@ -446,7 +463,8 @@ def test_title_is_plain_text_of_the_first_heading() -> None:
     assert page_title("") is None
     assert page_title("#\n\n## 真正的标题") == "真正的标题"
     assert page_title("# a\u0000b\tc\u001bd") == "a\ufffdb c d"
-    assert page_title("# <script>x</script> &amp; &lt;b&gt;") == "<script>x</script> & <b>"
+    # Tags are markup (never part of a title); entities stay text.
+    assert page_title("# <script>x</script> &amp; &lt;b&gt;") == "x & <b>"
 
 
 def test_plain_text_of_arabic_page() -> None:
@@ -488,12 +506,12 @@ def test_references_lists_every_target_with_its_line() -> None:
     assert references(md) == [
         Reference("link", "a.md", 1),
         Reference("link", "b.md", 3),
-        Reference("image", "../media/p.png", 4),
+        Reference("image", "../media/p.png", 4, "pic"),
         Reference("link", "javascript:alert(1)", 5),
         Reference("link", "https://example.org", 5),
         Reference("link", "mailto:me@example.org", 5),
         Reference("link", "c.md#x", 6),
-        Reference("image", "../media/i.png", 6),
+        Reference("image", "../media/i.png", 6, "inner"),
     ]
 
 

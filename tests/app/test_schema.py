@@ -14,8 +14,8 @@ from app.home import Home
 from app.schema import MIGRATIONS, SCHEMA_VERSION
 from app.vault import Vault
 from crypto.kdf import calibrate
-from crypto.keyslots import ROLE_VAULT, KeyFile
-from crypto.secure import atomic_write
+from crypto.keyslots import ROLE_VAULT, KeyRecord
+from crypto.keystore import KeyStore
 
 PASS = "pw"
 
@@ -24,15 +24,15 @@ def make_old_vault(home_path: Path, version: int) -> None:
     """A vault as an older Satchel wrote it: schema stopped at `version`."""
     home = Home(home_path)
     home.ensure()
-    data_key = secrets.token_bytes(32)
-    kf = KeyFile.new(calibrate(FAST_MS))
-    kf.seal_slot(0, kf.derive(PASS), ROLE_VAULT, data_key)
+    data_key = bytearray(secrets.token_bytes(32))
+    record = KeyRecord.new(calibrate(FAST_MS))
+    record.seal_slot(0, record.derive(PASS), ROLE_VAULT, data_key)
     conn = vault_mod._connect(home.db_path, data_key)
     vault_mod._migrate(conn, target=version)
     if version >= 1:
         conn.execute("INSERT INTO settings VALUES ('ui.language', '\"ar\"')")
     conn.close()
-    atomic_write(home.key_path, kf.to_bytes())
+    KeyStore.create(home.key_path, record)
 
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))
@@ -89,7 +89,12 @@ def test_new_vault_has_the_larger_fts5_buffer(tmp_path: Path) -> None:
         assert (config["hashsize"], config["pgsz"]) == (16777216, 16000)
 
 
-# --- 4 -> 5: the search index rebuilt with word forms (issue 13) ---------------------
+# --- The search index rebuilt with word forms (issue 13) ------------------------------
+
+# The step that rebuilds the index; vaults made at any version before it hold the old
+# two-column index (words and bigrams, no stems, no chapter column).
+WORD_FORMS = next(i for i, step in enumerate(MIGRATIONS) if getattr(step, "__name__", "") == "_search_with_word_forms")
+INDEXED_VERSIONS = range(2, WORD_FORMS + 1)  # the library (and its index) came with 1 -> 2
 
 OLD_PAGES = {
     "pages/pm.md": ("Password managers", "# Password managers\n\nA password manager keeps one strong password.\n"),
@@ -98,20 +103,21 @@ OLD_PAGES = {
 }
 
 
-def make_indexed_v4_vault(home_path: Path) -> bytes:
-    """A vault as Satchel wrote it at schema 4: a pack whose pages were indexed by the
-    tokenizer of that time (words and bigrams, no stems, no chapter column)."""
+def make_indexed_old_vault(home_path: Path, version: int = WORD_FORMS) -> bytearray:
+    """A vault as Satchel wrote it at `version` (before word forms): a pack whose pages
+    were indexed by the tokenizer of that time (words and bigrams, no stems, no chapter
+    column)."""
     import zlib
 
     from app.textindex import index_text
 
     home = Home(home_path)
     home.ensure()
-    data_key = secrets.token_bytes(32)
-    kf = KeyFile.new(calibrate(FAST_MS))
-    kf.seal_slot(0, kf.derive(PASS), ROLE_VAULT, data_key)
+    data_key = bytearray(secrets.token_bytes(32))
+    record = KeyRecord.new(calibrate(FAST_MS))
+    record.seal_slot(0, record.derive(PASS), ROLE_VAULT, data_key)
     conn = vault_mod._connect(home.db_path, data_key)
-    vault_mod._migrate(conn, target=4)
+    vault_mod._migrate(conn, target=version)
     conn.execute("BEGIN")
     for pack_id, lang in (("org.old.en", "en"), ("org.old.zh", "zh-Hant"), ("org.old.ar", "ar")):
         conn.execute(
@@ -133,7 +139,7 @@ def make_indexed_v4_vault(home_path: Path) -> bytes:
             (i, owner[path], path, chapter[owner[path]], title, stored),
         )
         body = markdown.split("\n", 2)[2]
-        # Schema 4's index: no stems; Traditional Chinese not folded (as the old code had it).
+        # The old index: no stems; Traditional Chinese not folded (as the old code had it).
         old = (lambda t: t) if path != "pages/zh.md" else (lambda t: " ".join(
             [t[j:j + 2] for j in range(len(t) - 1)] + [t[-1]]))
         tokens_title = index_text(title) if path != "pages/zh.md" else old("密碼")
@@ -141,14 +147,21 @@ def make_indexed_v4_vault(home_path: Path) -> bytes:
         conn.execute("INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)", (i, tokens_title, tokens_body))
     conn.execute("COMMIT")
     conn.close()
-    atomic_write(home.key_path, kf.to_bytes())
+    KeyStore.create(home.key_path, record)
     return data_key
 
 
-def test_an_old_vault_is_reindexed_and_finds_word_forms(tmp_path: Path) -> None:
+def test_the_word_forms_step_is_the_last_of_the_search_index() -> None:
+    # No later step touches the index the rebuild makes (another would need its own rebuild).
+    assert 2 <= WORD_FORMS < SCHEMA_VERSION
+    assert not any(isinstance(step, str) and "page_search" in step for step in MIGRATIONS[WORD_FORMS + 1:])
+
+
+@pytest.mark.parametrize("version", INDEXED_VERSIONS)
+def test_an_old_vault_is_reindexed_and_finds_word_forms(tmp_path: Path, version: int) -> None:
     from app.search import search
 
-    make_indexed_v4_vault(tmp_path / "h")
+    make_indexed_old_vault(tmp_path / "h", version)
     with Vault.unlock(tmp_path / "h", PASS) as v:
         assert v.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [(h.pack, h.page) for h in search(v, "managers")] == [("org.old.en", "pages/pm.md")]
@@ -165,7 +178,7 @@ def test_a_failed_reindex_leaves_the_old_vault_as_it_was(tmp_path: Path, monkeyp
     import app.searchindex
     from app.search import search
 
-    data_key = make_indexed_v4_vault(tmp_path / "h")
+    data_key = make_indexed_old_vault(tmp_path / "h")
     home = Home(tmp_path / "h")
 
     def broken(conn: object, progress: object = None) -> int:
@@ -176,8 +189,8 @@ def test_a_failed_reindex_leaves_the_old_vault_as_it_was(tmp_path: Path, monkeyp
     with pytest.raises(OSError):
         Vault.unlock(home, PASS)
     conn = vault_mod._connect(home.db_path, data_key)
-    try:  # still schema 4: the old two-column index with its three rows, no vocabulary
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    try:  # still the version before: the old two-column index with its three rows, no vocabulary
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == WORD_FORMS
         assert [r[0] for r in conn.execute("SELECT rowid FROM page_search ORDER BY rowid")] == [1, 2, 3]
         columns = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'page_search'").fetchone()[0]
         assert "chapter" not in columns

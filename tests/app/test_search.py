@@ -30,9 +30,9 @@ Intro with **strong words**, __underlined__ _emphasis_, `code` and ~~struck~~ te
 
 | column | other |
 |--------|-------|
-| a cell | <b>bold</b> <span class="x">passwords</span> |
+| a cell | <kbd>Ctrl</kbd> <sup>passwords</sup> |
 
-<div>Raw <i>HTML</i> block with password inside</div>
+<table><tr><td>Raw <kbd>HTML</kbd> block with password inside</td></tr></table>
 
 Wiping the laptop is the last step; wiped data is gone.
 """
@@ -235,7 +235,8 @@ def test_search_writes_nothing_to_the_vault(vault: Vault, tmp_path: Path) -> Non
     assert vault.conn.total_changes == before
 
 
-def _cli(vault: Vault, *args: str) -> tuple[int, str, str]:
+def _cli(vault: Vault, *args: str, typed: str | None = None) -> tuple[int, str, str]:
+    """`satchel search ARGS`; `typed` is the query given on standard input (QUERY "-")."""
     import os
     import subprocess
     import sys
@@ -243,7 +244,8 @@ def _cli(vault: Vault, *args: str) -> tuple[int, str, str]:
     from support import ROOT
 
     env = dict(os.environ, SATCHEL_HOME=str(vault.home.path))
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "search", *args], input="pw\n",
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "search", *args],
+                          input="pw\n" + ("" if typed is None else typed + "\n"),
                           capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=120)
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -273,10 +275,11 @@ def test_cli_suggests_or_says_no_pages_match(vault: Vault) -> None:
     assert (code, out.strip()) == (0, "[]")
 
 
-@pytest.mark.parametrize("query", ["NEAR(", '"', "title:password", "*", "-", "!!!", "x" * 10_000,
+@pytest.mark.parametrize("query", ["NEAR(", '"', "title:password", "*", "-", "-password", "!!!", "x" * 10_000,
                                    "password 密碼 التشفير"])
 def test_cli_hostile_queries_exit_cleanly(vault: Vault, query: str) -> None:
-    code, out, err = _cli(vault, query)
+    # "-" as the argument means "read the query unseen": such a query is typed instead.
+    code, out, err = _cli(vault, "-", typed=query) if query.startswith("-") else _cli(vault, query)
     assert code == 0 and err == "", err
     assert "Traceback" not in out
 

@@ -21,9 +21,11 @@ from app.errors import (
     VaultExists,
     WrongPassphrase,
 )
-from app.home import Home
+from app import vault as vault_mod
+from app.home import MARKER, Home
 from app.vault import Vault
-from crypto.keyslots import KEYFILE_SIZE, SLOT_COUNT, KeyFile
+from crypto.keyslots import RECORD_SIZE, SLOT_COUNT, SLOT_SIZE
+from crypto.keystore import KEYFILE_SIZE, interpret
 
 PASS = "correct horse"
 
@@ -38,7 +40,7 @@ def test_create_then_unlock_keeps_settings(home: Path) -> None:
 def test_home_is_private_and_names_say_nothing(vault: Vault, home: Path) -> None:
     assert (home.stat().st_mode & 0o777) == 0o700
     names = sorted(p.name for p in home.iterdir())
-    assert set(names) <= {"data", "data-wal", "data-shm", "key"} and {"data", "key"} <= set(names)
+    assert set(names) <= {"data", "data-wal", "data-shm", "key", MARKER} and {"data", "key", MARKER} <= set(names)
     for p in home.iterdir():
         assert p.stat().st_mode & 0o077 == 0, p
 
@@ -59,13 +61,17 @@ def test_database_is_not_readable_without_the_key(vault: Vault, home: Path) -> N
 def test_key_file_has_fixed_size_and_hides_slot_count(vault: Vault, home: Path) -> None:
     before = home.joinpath("key").read_bytes()
     assert len(before) == KEYFILE_SIZE
+    ino = home.joinpath("key").stat().st_ino
     vault.set_duress("run away")
     after = home.joinpath("key").read_bytes()
     assert len(after) == KEYFILE_SIZE
-    kf = KeyFile.parse(after)
-    assert len(kf.slots) == SLOT_COUNT
-    # The header says nothing about how many slots are in use.
-    assert before[:48] == after[:48]
+    assert home.joinpath("key").stat().st_ino == ino  # overwritten in place, never replaced
+    old, new = interpret(before).record, interpret(after).record
+    assert len(new.slots) == SLOT_COUNT
+    # The header says nothing about how many slots are in use: only the sequence moved.
+    assert (old.params, old.salt, old.fail_limit, old.fail_count) == (new.params, new.salt, new.fail_limit,
+                                                                      new.fail_count)
+    assert new.sequence == old.sequence + 1
 
 
 def test_wrong_passphrase_changes_nothing(vault: Vault, home: Path) -> None:
@@ -104,7 +110,8 @@ def test_corrupted_key_file_header(vault: Vault, home: Path) -> None:
     vault.close()
     key = home / "key"
     data = bytearray(key.read_bytes())
-    data[4:8] = b"\xff\xff\xff\xff"  # an absurd memory cost
+    for half in (0, RECORD_SIZE):
+        data[half + 4:half + 8] = b"\xff\xff\xff\xff"  # an absurd memory cost
     key.write_bytes(bytes(data))
     before = tree_bytes(home)
     with pytest.raises(VaultDamaged):
@@ -113,11 +120,15 @@ def test_corrupted_key_file_header(vault: Vault, home: Path) -> None:
 
 
 def test_corrupted_slots_read_as_wrong_passphrase(vault: Vault, home: Path) -> None:
+    """Slots doctored by someone who also fixed the record's checksum."""
     vault.close()
     key = home / "key"
     data = bytearray(key.read_bytes())
-    for i in range(48, 48 + SLOT_COUNT * 64):
-        data[i] ^= 0x55
+    state = interpret(bytes(data))
+    record = state.record
+    record.slots = [bytes(b ^ 0x55 for b in slot) for slot in record.slots]
+    assert len(record.slots[0]) == SLOT_SIZE
+    data[state.half * RECORD_SIZE:(state.half + 1) * RECORD_SIZE] = record.to_block()
     key.write_bytes(bytes(data))
     before = tree_bytes(home)
     with pytest.raises(WrongPassphrase):
@@ -200,28 +211,53 @@ def test_init_on_existing_vault_touches_nothing(vault: Vault, home: Path) -> Non
     assert tree_bytes(home) == before
 
 
-def test_change_passphrase_rewrites_only_the_key_file(vault: Vault, home: Path) -> None:
+def test_change_passphrase_reencrypts_the_database(vault: Vault, home: Path) -> None:
+    """The old passphrase, even with a copy of the old key file, opens nothing of the
+    vault as it is after the change: the database is under a new data key."""
     vault.set_setting("x", 1)
+    old_key = bytes(vault._key)
     vault.close()
+    old_key_file = (home / "key").read_bytes()
     db_before = (home / "data").read_bytes()
     with Vault.unlock(home, PASS) as v:
         v.change_passphrase("new one")
-    assert (home / "data").read_bytes() == db_before
+        assert bytes(v._key) != old_key
+        assert v.get_setting("x") == 1  # the open vault carries on under the new key
+    db_after = (home / "data").read_bytes()
+    assert len(db_after) == len(db_before)
+    pages = len(db_after) // 16384
+    assert sum(db_after[i * 16384:(i + 1) * 16384] == db_before[i * 16384:(i + 1) * 16384]
+               for i in range(pages)) == 0, "every page is re-encrypted"
     with pytest.raises(WrongPassphrase):
         Vault.unlock(home, PASS)
     with Vault.unlock(home, "new one") as v:
         assert v.get_setting("x") == 1
+    # An attacker who kept the old key file and knows the old passphrase:
+    old = interpret(old_key_file).record
+    derived = old.derive(PASS)
+    opened = old.open_slot(derived)
+    assert opened is not None and bytes(opened.key) == old_key
+    assert vault_mod.vaultdb.try_connect(home / "data", opened.key) is None
 
 
 def test_interrupted_passwd_on_full_disk_keeps_old_passphrase(small_disk: Path) -> None:
     home = small_disk / "home"
     with Vault.create(home, PASS, iter_time_ms=FAST_MS) as v:
+        with v.transaction() as conn:  # a database larger than what is left of the disk
+            conn.execute("CREATE TABLE filler (x)")
+            for _ in range(6):  # the schema alone takes most of the 2 MB disk (16 KiB pages, WAL)
+                conn.execute("INSERT INTO filler VALUES (randomblob(16000))")
+        vault_mod.vaultdb.checkpoint(v.conn)
         filler = fill_disk(small_disk)
         with pytest.raises(DiskFull):
             v.change_passphrase("new one")
+        assert v.get_setting("x") is None and v.is_open  # still open, under the old key
     assert not [p.name for p in home.iterdir() if p.name.startswith(".tmp")]
     filler.unlink()
-    Vault.unlock(home, PASS).close()
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(home, "new one")
+    with Vault.unlock(home, PASS) as v:
+        assert v.conn.execute("SELECT count(*) FROM filler").fetchone()[0] == 6
 
 
 def test_duress_unlock_wipes_and_looks_fresh(vault: Vault, home: Path, tmp_path: Path) -> None:
@@ -279,7 +315,7 @@ def test_wipe_after_failed_unlocks_survives_restarts(vault: Vault, home: Path) -
     for _ in range(2):
         with pytest.raises(WrongPassphrase):
             Vault.unlock(home, "guess")
-    assert KeyFile.parse((home / "key").read_bytes()).fail_count == 2
+    assert interpret((home / "key").read_bytes()).record.fail_count == 2
     with pytest.raises(WrongPassphrase):
         Vault.unlock(home, "guess")
     assert not (home / "key").exists() and not (home / "data").exists()
@@ -293,7 +329,7 @@ def test_success_resets_failed_unlock_count(vault: Vault, home: Path) -> None:
     with pytest.raises(WrongPassphrase):
         Vault.unlock(home, "guess")
     Vault.unlock(home, PASS).close()
-    assert KeyFile.parse((home / "key").read_bytes()).fail_count == 0
+    assert interpret((home / "key").read_bytes()).record.fail_count == 0
     with pytest.raises(WrongPassphrase):
         Vault.unlock(home, "guess")
     Vault.unlock(home, PASS).close()
@@ -330,3 +366,39 @@ def test_home_default_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert Home().path == tmp_path / "envhome"
     monkeypatch.delenv("SATCHEL_HOME")
     assert Home().path.name == "Satchel"
+
+
+def test_a_reader_connection_reads_beside_a_write_transaction(vault: Vault) -> None:
+    """An import holds the main connection's transaction while its worker thread reads a
+    download kept in the vault through a second, read-only connection."""
+    import threading
+
+    vault.set_setting("sync.x", "committed")
+    with vault.reader() as reader, vault.transaction() as conn:
+        conn.execute("UPDATE settings SET value = '\"uncommitted\"' WHERE key = 'sync.x'")
+        got: list[object] = []
+        t = threading.Thread(target=lambda: got.append(reader.fetchone(
+            "SELECT value FROM settings WHERE key = 'sync.x'")[0]))
+        t.start()
+        t.join(10)
+        assert got == ['"committed"']
+        with pytest.raises(sqlcipher3.DatabaseError):
+            reader.fetchone("DELETE FROM settings")   # read-only
+
+
+@pytest.mark.parametrize("how", ["lock", "wipe"])
+def test_a_reader_is_closed_by_a_lock_or_a_wipe(vault: Vault, home: Path, how: str) -> None:
+    from app.errors import VaultClosed
+    from app.wipe import panic_wipe
+
+    with vault.reader() as reader:
+        assert reader.fetchone("SELECT count(*) FROM settings") is not None
+        if how == "lock":
+            vault.close()
+        else:
+            panic_wipe(home)
+        with pytest.raises(VaultClosed):
+            reader.fetchone("SELECT count(*) FROM settings")
+    with pytest.raises(VaultClosed):
+        with vault.reader():
+            pass

@@ -11,10 +11,12 @@ import pytest
 import sqlcipher3
 from support import FAST_MS
 
-from app.errors import NoVault, SatchelError
+from app.errors import HomeUnusable, NoVault, SatchelError
 from app.vault import Vault
 from app.wipe import panic_wipe
-from crypto.keyslots import KeyFile
+from app.home import MARKER
+from app.vaultdb import try_connect
+from crypto.keystore import interpret
 
 PASS = "correct horse"
 
@@ -42,7 +44,7 @@ def test_data_is_undecryptable_after_the_key_file_is_gone(vault: Vault, home: Pa
     vault.close()
     copy = tmp_path / "seized-data"
     shutil.copy(home / "data", copy)
-    kf_before = KeyFile.parse((home / "key").read_bytes())
+    kf_before = interpret((home / "key").read_bytes()).record
     panic_wipe(home)
     shutil.copy(copy, home.parent / "restored")
     # The passphrase alone, tried as SQLCipher's own passphrase, opens nothing.
@@ -53,11 +55,7 @@ def test_data_is_undecryptable_after_the_key_file_is_gone(vault: Vault, home: Pa
         conn.execute("SELECT * FROM settings").fetchall()
     # Neither does the key the passphrase derives (it only ever unwrapped the data key).
     derived = kf_before.derive(PASS)
-    conn = sqlcipher3.connect(str(home.parent / "restored"))
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f"PRAGMA key = \"x'{derived.hex()}'\"")
-    with pytest.raises(sqlcipher3.DatabaseError):
-        conn.execute("SELECT * FROM settings").fetchall()
+    assert try_connect(home.parent / "restored", derived) is None
     assert b"names of contacts" not in copy.read_bytes()
 
 
@@ -100,11 +98,45 @@ def test_wipe_half_written_or_half_wiped_home(home: Path, leftover: str) -> None
     assert not home.exists()
 
 
-def test_wipe_leaves_other_peoples_files(home: Path) -> None:
+def test_wipe_removes_everything_under_satchels_own_home(home: Path) -> None:
+    """Whatever later features keep in the home (a tor folder, caches) goes too."""
     Vault.create(home, PASS, iter_time_ms=FAST_MS).close()
+    (home / "tor" / "keys").mkdir(parents=True)
+    secret = home / "tor" / "keys" / "hs_ed25519_secret_key"
+    secret.write_bytes(b"onion service key " * 10)
+    (home / "cache.bin").write_bytes(b"x" * 3_000_000)  # unlinked without an overwrite
+    (home / "link").symlink_to("/etc/hostname")
+    keep = open(secret, "rb")  # to look at the inode's bytes after the unlink
+    try:
+        report = panic_wipe(home)
+        keep.seek(0)
+        assert b"onion" not in keep.read()  # small files are overwritten before the unlink
+    finally:
+        keep.close()
+    assert report.removed[0] == "key" and not report.failed
+    assert not home.exists()
+    assert Path("/etc/hostname").exists()  # a link is removed, never followed
+
+
+def test_wipe_in_a_folder_satchel_does_not_own_removes_only_satchels_names(home: Path, tmp_path: Path) -> None:
+    """A mistyped `satchel wipe --home ~/Documents` must not empty the folder."""
+    Vault.create(home, PASS, iter_time_ms=FAST_MS).close()
+    (home / MARKER).unlink()  # as in a folder Satchel did not create
     (home / "holiday.jpg").write_bytes(b"not ours")
-    panic_wipe(home)
-    assert sorted(p.name for p in home.iterdir()) == ["holiday.jpg"]
+    (home / "letters").mkdir()
+    report = panic_wipe(home)
+    assert report.key_destroyed
+    assert sorted(p.name for p in home.iterdir()) == ["holiday.jpg", "letters"]
+
+
+def test_a_vault_goes_only_into_a_folder_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "letter.txt").write_text("private")
+    with pytest.raises(HomeUnusable) as err:
+        Vault.create(folder, PASS, iter_time_ms=FAST_MS)
+    assert "folder of its own" in str(err.value)
+    assert sorted(p.name for p in folder.iterdir()) == ["letter.txt"]
 
 
 def test_wipe_from_another_thread_while_the_vault_is_busy(vault: Vault, home: Path) -> None:
@@ -142,3 +174,45 @@ def test_key_destruction_is_fast_on_a_large_vault(vault: Vault, home: Path) -> N
     report = panic_wipe(home)
     assert report.removed[0] == "key"
     assert report.key_seconds <= report.total_seconds
+
+
+def test_wipe_runs_hooks_and_removes_the_home_folders_of_other_rooms(vault: Vault, home: Path) -> None:
+    """sync keeps tor's data in home/cache and registers a hook that stops tor: the wipe
+    runs the hook after the key is gone and removes the folder, links never followed."""
+    from app import wipe
+
+    cache = home / "cache"
+    (cache / "keys").mkdir(parents=True)
+    (cache / "state").write_text("Guard in EntryGuard guard1 0123456789ABCDEF\n")
+    (cache / "cached-microdescs").write_bytes(b"m" * (wipe.SMALL_FILE + 10))
+    outside = home.parent / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("not Satchel's")
+    (cache / "link").symlink_to(outside)
+    seen: list[bool] = []
+
+    def hook() -> None:
+        seen.append((home / "key").exists())
+
+    wipe.register_wipe_hook(hook)
+    try:
+        report = panic_wipe(home)
+    finally:
+        wipe._hooks.remove(hook)
+    assert seen == [False]                       # ran, and only after the key file was destroyed
+    assert not cache.exists() and "cache" in report.removed
+    assert (outside / "keep").read_text() == "not Satchel's"
+
+
+def test_a_failing_hook_does_not_stop_the_wipe(vault: Vault, home: Path) -> None:
+    from app import wipe
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    wipe.register_wipe_hook(broken)
+    try:
+        report = panic_wipe(home)
+    finally:
+        wipe._hooks.remove(broken)
+    assert report.key_destroyed and not (home / "data").exists()

@@ -139,3 +139,18 @@ def test_build_errors_are_one_sentence(cli, tmp_path: Path, trainer: KeyPair) ->
     r = cli("pack", "build", str(src), "--key", str(tmp_path / "missing.key"), "--out", str(tmp_path / "o.satchel"))
     assert r.code == 1
     assert_one_sentence(r.err)
+
+
+def test_keys_fingerprint_shows_what_the_owner_reads_aloud(cli, tmp_path: Path) -> None:
+    from crypto import minisign
+
+    made = cli("keys", "generate", "--out", str(tmp_path / "pub"), "--no-passphrase")
+    assert made.code == 0
+    key = minisign.PublicKey.from_text((tmp_path / "pub.pub").read_text())
+    r = cli("keys", "fingerprint", str(tmp_path / "pub.pub"))
+    assert r.code == 0, r.err
+    assert r.out.splitlines() == [f"Key id {key.key_id_hex}", f"Fingerprint: {key.fingerprint()}"]
+    groups = key.fingerprint().split(" ")
+    assert len(groups) == 12 and all(len(g) == 5 and g.isdigit() for g in groups)
+    bad = cli("keys", "fingerprint", str(tmp_path / "pub.key"))  # a secret key is not a public key
+    assert bad.code == 1 and "Traceback" not in bad.err and len(bad.err.strip().splitlines()) == 1

@@ -89,7 +89,7 @@ def test_folder_import_goes_on_past_a_bad_pack(vault, store, tmp_path, trainer) 
 
 
 def test_cancel_leaves_the_vault_as_it_was(vault, store, tmp_path, trainer) -> None:
-    p = pack(tmp_path, trainer, media={"media/big.png": os.urandom(5 << 20)},
+    p = pack(tmp_path, trainer, media={"media/big.png": b"\x89PNG\r\n\x1a\n" + os.urandom(5 << 20)},
              pages={"pages/a.md": "# A\n\n![b](../media/big.png)\n"})
     before = vault_snapshot(vault)
     cancel = threading.Event()
@@ -124,7 +124,7 @@ def test_killed_mid_import_leaves_the_vault_unchanged(cli, home, tmp_path, train
     assert cli("trust", "add", str(trainer.pub_path), "--yes", stdin="pw\n").code == 0
     first = pack(tmp_path, trainer, pack_id="org.example.first")
     assert cli("import", str(first), stdin="pw\n").code == 0
-    big = pack(tmp_path, trainer, pack_id="org.example.big", media={"media/big.png": os.urandom(40 << 20)},
+    big = pack(tmp_path, trainer, pack_id="org.example.big", media={"media/big.png": b"\x89PNG\r\n\x1a\n" + os.urandom(40 << 20)},
                pages={"pages/a.md": "# Big\n\n![b](../media/big.png)\n"})
     for threshold in (5, 50, 99):
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(home), str(big)], stdout=subprocess.PIPE,

@@ -155,7 +155,7 @@ def test_read_page_returns_the_text_and_the_deflate_stream_as_signed(store, tmp_
 def test_page_stream_with_trailing_bytes_is_refused(vault, store, tmp_path, trainer,
                                                     other_pack_installed) -> None:
     good = make_pack(tmp_path, trainer, "good", {"pages/a.md": PAGE_A, "pages/b.md": PAGE_B},
-                     {"media/m.png": b"\x89PNG" + os.urandom(1000)})
+                     {"media/m.png": b"\x89PNG\r\n\x1a\n" + os.urandom(1000)})
     bad = rewrite_raw(good, tmp_path / "trailing.satchel", "pages/a.md", lambda raw: raw + b"\x00junk")
     with zipfile.ZipFile(bad) as z:  # still a readable ZIP whose page inflates to the signed text
         assert z.read("pages/a.md") == PAGE_A.encode()
@@ -166,7 +166,7 @@ def test_page_stream_with_trailing_bytes_is_refused(vault, store, tmp_path, trai
 def test_page_stream_with_a_flipped_byte_is_refused(vault, store, tmp_path, trainer, other_pack_installed,
                                                     where) -> None:
     good = make_pack(tmp_path, trainer, "good", {"pages/a.md": PAGE_A, "pages/b.md": PAGE_B},
-                     {"media/m.png": b"\x89PNG" + os.urandom(1000)})
+                     {"media/m.png": b"\x89PNG\r\n\x1a\n" + os.urandom(1000)})
 
     def flip(raw: bytes) -> bytes:
         b = bytearray(raw)
@@ -180,7 +180,7 @@ def test_page_stream_with_a_flipped_byte_is_refused(vault, store, tmp_path, trai
 def test_rewritten_pack_without_changes_still_imports(vault, store, tmp_path, trainer) -> None:
     """The ZIP surgery above is sound: with the identity transform the pack imports."""
     good = make_pack(tmp_path, trainer, "good", {"pages/a.md": PAGE_A, "pages/b.md": PAGE_B},
-                     {"media/m.png": b"\x89PNG" + os.urandom(1000)})
+                     {"media/m.png": b"\x89PNG\r\n\x1a\n" + os.urandom(1000)})
     same = rewrite_raw(good, tmp_path / "same.satchel", "pages/a.md", lambda raw: raw)
     assert import_pack(vault, same, store=store).status == "installed"
     assert library.get_page(vault, PACK_ID, "pages/a.md").markdown == PAGE_A
@@ -189,7 +189,7 @@ def test_rewritten_pack_without_changes_still_imports(vault, store, tmp_path, tr
 # -- b. pages kept deflated ---------------------------------------------------------------------
 
 def test_pages_are_kept_as_raw_deflate_and_read_back_as_text(vault, store, tmp_path, trainer) -> None:
-    png = b"\x89PNG" + os.urandom(1000)
+    png = b"\x89PNG\r\n\x1a\n" + os.urandom(1000)
     p = make_pack(tmp_path, trainer, "good", {"pages/a.md": PAGE_A, "pages/b.md": PAGE_B},
                   {"media/m.png": png})
     import_pack(vault, p, store=store)
@@ -223,7 +223,7 @@ def test_stored_markdown_reads_text_from_older_versions_and_raw_deflate() -> Non
 def test_page_kept_as_text_by_an_older_version_still_reads_and_searches(vault, store, tmp_path,
                                                                         trainer) -> None:
     p = make_pack(tmp_path, trainer, "good", {"pages/a.md": PAGE_A, "pages/b.md": PAGE_B},
-                  {"media/m.png": b"\x89PNG" + os.urandom(100)})
+                  {"media/m.png": b"\x89PNG\r\n\x1a\n" + os.urandom(100)})
     import_pack(vault, p, store=store)
     vault.conn.execute("UPDATE pages SET markdown = ? WHERE pack_id = ? AND path = ?",
                        (PAGE_B, PACK_ID, "pages/b.md"))
@@ -339,19 +339,33 @@ def _central_crc_offset(vault: Vault, pack_id: str, path: str) -> int:
     raise AssertionError("no central directory entry")
 
 
+def _kept_rows(vault: Vault, pack_id: str) -> list[tuple[str, str, int, bytes]]:
+    """The rows that hold a kept pack, in file order: its own rows, and for a stored media
+    member the rows of the blob it names (app.mediastore)."""
+    out = []
+    for seq, data, blob in vault.conn.execute(
+            "SELECT seq, data, blob FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)).fetchall():
+        if blob is None:
+            out.append(("pack_chunks", pack_id, seq, bytes(data)))
+            continue
+        for part, part_data in vault.conn.execute(
+                "SELECT seq, data FROM media_blobs WHERE sha256 = ? ORDER BY seq", (blob,)).fetchall():
+            out.append(("media_blobs", blob, part, bytes(part_data)))
+    return out
+
+
 def _patch_stored_pack(vault: Vault, pack_id: str, pos: int, new: bytes) -> None:
     """Overwrite bytes of the pack kept in the vault, at file offset `pos`."""
-    rows = vault.conn.execute(
-        "SELECT seq, data FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)).fetchall()
     start = 0
-    for seq, chunk in rows:
+    for table, key, seq, chunk in _kept_rows(vault, pack_id):
         end = start + len(chunk)
         if start <= pos < end:
             b = bytearray(chunk)
             b[pos - start:pos - start + len(new)] = new
             assert len(b) == len(chunk)
-            vault.conn.execute("UPDATE pack_chunks SET data = ? WHERE pack_id = ? AND seq = ?",
-                               (bytes(b), pack_id, seq))
+            column = "pack_id" if table == "pack_chunks" else "sha256"
+            vault.conn.execute(f"UPDATE {table} SET data = ? WHERE {column} = ? AND seq = ?",
+                               (bytes(b), key, seq))
             return
         start = end
     raise AssertionError("offset past the stored pack")
@@ -404,11 +418,11 @@ def checked_packs(tmp_path: Path, trainer: KeyPair) -> dict[str, Path]:
     small = make_pack(tmp_path, trainer, "small", {
         "pages/a.md": "# A\n\n![one](../media/one.png) ![two](../media/two.jpg)\n",
         "pages/b.md": "# B\n\n[sound](../media/three.mp3)\n",
-    }, {"media/one.png": b"\x89PNG" + os.urandom(96), "media/two.jpg": os.urandom(5000),
+    }, {"media/one.png": b"\x89PNG\r\n\x1a\n" + os.urandom(96), "media/two.jpg": b"\xff\xd8\xff" + os.urandom(4997),
         "media/three.mp3": os.urandom(40_000)})
     big = make_pack(tmp_path, trainer, "bigger", {
         "pages/a.md": "# A\n\n![one](../media/one.png) ![big](../media/big.png)\n",
-    }, {"media/one.png": b"\x89PNG" + os.urandom(3000), "media/big.png": os.urandom(CHUNK + CHUNK // 5)})
+    }, {"media/one.png": b"\x89PNG\r\n\x1a\n" + os.urandom(3000), "media/big.png": b"\x89PNG\r\n\x1a\n" + os.urandom(CHUNK + CHUNK // 5)})
     return {"small": small, "big": big}
 
 
@@ -485,7 +499,7 @@ def _import_threads() -> list[threading.Thread]:
 def test_cancel_at_the_first_progress_callback_returns_promptly(vault, store, tmp_path, trainer,
                                                                 other_pack_installed, cancel_at) -> None:
     p = make_pack(tmp_path, trainer, "cancel", {"pages/a.md": "# A\n\n![b](../media/big.png)\n"},
-                  {"media/big.png": os.urandom(6 * CHUNK)})
+                  {"media/big.png": b"\x89PNG\r\n\x1a\n" + os.urandom(6 * CHUNK)})
     before = vault_state(vault)
     cancel = threading.Event()
     seen: list[tuple[int, int]] = []

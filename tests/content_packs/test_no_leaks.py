@@ -1,6 +1,7 @@
 """After build, import, search and exit, nothing outside the vault holds the imported
 text, titles, pack ids or search terms: not the home's other files, not the temporary
-folder, not caches or configuration folders."""
+folder, not caches or configuration folders. The same flow runs with `satchel` from
+source and with the self-contained app (dist/satchel)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from support import ROOT, KeyPair, write_source
 
@@ -27,19 +30,27 @@ def scan(folder: Path) -> list[tuple[str, str]]:
     return found
 
 
-def test_nothing_readable_outside_the_vault(tmp_path: Path, trainer: KeyPair) -> None:
+@pytest.mark.parametrize("satchel", ["source", pytest.param("bundle", marks=pytest.mark.bundle)])
+def test_nothing_readable_outside_the_vault(tmp_path: Path, trainer: KeyPair, satchel: str,
+                                            request: pytest.FixtureRequest) -> None:
     fake_home = tmp_path / "user"
     tmpdir = tmp_path / "tmp"
     vault_home = fake_home / "vault"
     for d in (fake_home, tmpdir):
         d.mkdir()
-    env = dict(os.environ, HOME=str(fake_home), TMPDIR=str(tmpdir), SATCHEL_HOME=str(vault_home),
-               XDG_CACHE_HOME=str(fake_home / ".cache"), XDG_CONFIG_HOME=str(fake_home / ".config"),
-               XDG_DATA_HOME=str(fake_home / ".local/share"), PYTHONDONTWRITEBYTECODE="1")
+    watched = dict(HOME=str(fake_home), TMPDIR=str(tmpdir), SATCHEL_HOME=str(vault_home),
+                   XDG_CACHE_HOME=str(fake_home / ".cache"), XDG_CONFIG_HOME=str(fake_home / ".config"),
+                   XDG_DATA_HOME=str(fake_home / ".local/share"))
+    if satchel == "bundle":  # an empty environment, run from a folder outside the checkout
+        command, cwd = [str(request.getfixturevalue("bundle_dir") / "satchel")], tmpdir
+        env = dict(watched, PATH="/usr/bin:/bin")
+    else:
+        command, cwd = [sys.executable, "-m", "app.cli"], ROOT
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **watched)
 
     def run(*args: str, stdin: str = "pw\n") -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "app.cli", *args], input=stdin, capture_output=True,
-                              text=True, env=env, cwd=str(ROOT))
+        proc = subprocess.run([*command, *args], input=stdin, capture_output=True,
+                              text=True, env=env, cwd=str(cwd))
         assert proc.returncode == 0, proc.stderr
         return proc
 
@@ -59,4 +70,6 @@ def test_nothing_readable_outside_the_vault(tmp_path: Path, trainer: KeyPair) ->
     run("list", "--json")
     leaks = scan(fake_home) + scan(tmpdir)
     assert leaks == [], leaks
-    assert {p.name for p in vault_home.iterdir()} <= {"data", "data-shm", "data-wal", "key"}
+    assert {p.name for p in vault_home.iterdir()} <= {"data", "data-shm", "data-wal", "key", ".satchel-home"}
+    outside = [p for p in [*fake_home.rglob("*"), *tmpdir.rglob("*")] if p.is_file() and vault_home not in p.parents]
+    assert outside == [], outside

@@ -341,7 +341,7 @@ def test_tampered_stored_media_file(vault, store, tmp_path, trainer) -> None:
     """Media are stored uncompressed and read straight from the file: a changed byte is caught."""
     import os as _os
     src = write_source(tmp_path / "src-media", pages={"pages/a.md": "# A\n\n![m](../media/m.png)\n"},
-                       media={"media/m.png": b"\x89PNG" + _os.urandom(50_000)})
+                       media={"media/m.png": b"\x89PNG\r\n\x1a\n" + _os.urandom(50_000)})
     pack = tmp_path / "media.satchel"
     build_pack(src, trainer.secret, pack)
     with zipfile.ZipFile(pack) as z:

@@ -96,3 +96,4 @@ def packs_in(tmp_path: Path, trainer: KeyPair) -> Callable[..., list[str]]:
         return ids
 
     return add
+

@@ -65,12 +65,25 @@ def test_index_round_trip_is_canonical() -> None:
     lambda d: d["packs"].append(dict(d["packs"][0])),
     lambda d: d.update(trust_list={"document": "!!", "signature": "x"}),
     lambda d: d.update(packs={}),
+    lambda d: d.update(version=0),
+    lambda d: d.update(version="3"),
+    lambda d: d.update(expires=-1),
+    lambda d: d.update(expires=1.5),
 ])
 def test_parse_index_is_strict(mutate) -> None:
     doc = json.loads(R.Index(1, (entry(1),)).to_bytes())
     mutate(doc)
     with pytest.raises(BadIndex):
         R.parse_index(json.dumps(doc).encode())
+
+
+def test_an_online_index_carries_a_version_and_an_expiry_a_stick_index_does_not() -> None:
+    stick = R.Index(1700000000, (entry(1),))
+    assert b"version" not in stick.to_bytes().split(b'"packs"')[0] and b"expires" not in stick.to_bytes()
+    online = R.Index(1700000000, (entry(1),), None, 1700000005, 1702592000)
+    back = R.parse_index(online.to_bytes())
+    assert (back.version, back.expires) == (1700000005, 1702592000)
+    assert back.to_bytes() == online.to_bytes()
 
 
 def test_parse_index_refuses_duplicate_keys_nan_and_oversize() -> None:

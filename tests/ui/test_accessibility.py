@@ -109,7 +109,12 @@ def test_quiz_by_keyboard(unlocked: Any, qtbot: Any) -> None:
     q1 = reader.quiz.questions[0]
     q1.buttons[0].setFocus()
     qtbot.keyClick(q1.buttons[0], Qt.Key.Key_Space)
-    assert q1.buttons[0].isChecked() and q1.feedback.text().startswith("Not quite.")
+    assert q1.buttons[0].isChecked() and q1.feedback.text().startswith("✗ Not quite.")
+    # The answer is locked once the right one is shown: arrows cannot change it.
     qtbot.keyClick(q1.buttons[0], Qt.Key.Key_Down)
-    assert q1.buttons[1].isChecked()
-    assert q1.feedback.text().startswith("Right.")
+    assert q1.buttons[0].isChecked() and not q1.buttons[1].isChecked()
+    assert q1.feedback.text().startswith("✗ Not quite.")
+    q2 = reader.quiz.questions[1]
+    q2.buttons[0].setFocus()
+    qtbot.keyClick(q2.buttons[0], Qt.Key.Key_Space)
+    assert q2.feedback.text().startswith("✓ Right.")

@@ -3,12 +3,15 @@ Locking closes the vault, forgets the key and empties every widget that showed c
 
 from __future__ import annotations
 
+import random
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import shiboken6
-from uihelp import PASSPHRASE, open_page, unlock, wait_idle
+import sqlcipher3
+from uihelp import PASSPHRASE, open_page, start_endless_query, unlock, wait_idle
 
 from ui.qt import QApplication, QDialog, QPoint, Qt, QWidget
 from ui.unlock import UnlockScreen
@@ -40,9 +43,9 @@ def test_auto_lock_after_idle(make_window: Any, home_path: Path, qtbot: Any) -> 
     vault = w.session.vault
     reader = open_page(qtbot, w, "org.test.ar", "pages/first.md")
     w.open_settings()
-    start = time.monotonic()
+    # Still open while the user was active just now; locked once the idle time passed.
+    assert not isinstance(w.screen, UnlockScreen) and vault.is_open
     qtbot.waitUntil(lambda: isinstance(w.screen, UnlockScreen), timeout=5000)
-    assert time.monotonic() - start >= 0.5
     wait_idle(qtbot, w)
     assert_locked(w, vault, reader)
     # And it unlocks again normally.
@@ -94,3 +97,75 @@ def test_lock_button_and_shortcut(make_window: Any, home_path: Path, qtbot: Any)
     qtbot.waitUntil(lambda: w.session is None)
     wait_idle(qtbot, w)
     assert not vault.is_open
+
+
+def test_lock_drops_the_key_at_once_while_a_long_query_runs(make_window: Any, home_path: Path, qtbot: Any) -> None:
+    from app.errors import VaultClosed
+
+    w = make_window(home_path)
+    unlock(qtbot, w)
+    vault, _running, raised = start_endless_query(w)
+    raw = vault.conn
+    w.lock()
+    # At once, before the event loop turns or the job returns:
+    assert isinstance(w.screen, UnlockScreen) and w.session is None
+    assert all(b == 0 for b in vault._key)
+    with pytest.raises(VaultClosed):
+        vault.conn  # noqa: B018
+    # The statement is interrupted and the connection (with SQLCipher's copy of the key)
+    # closed as soon as it returns; the job, left alone, would run for hours.
+    assert vault.wait_closed(timeout=60)
+    with pytest.raises(sqlcipher3.ProgrammingError):
+        raw.execute("SELECT 1")
+    qtbot.waitUntil(lambda: bool(raised), timeout=10000)
+    assert isinstance(raised[0], sqlcipher3.OperationalError)  # "interrupted"
+    wait_idle(qtbot, w)
+    unlock(qtbot, w)  # the worker is free again
+
+
+def test_lock_stops_a_large_import_at_once(make_window: Any, home_path: Path, qtbot: Any, tmp_path: Path) -> None:
+    """A real import of a large pack: the lock lands in the middle, the key goes at once,
+    the import's next statement fails and nothing of the pack stays."""
+    from support import make_keypair, write_source
+
+    from app.errors import VaultClosed
+    from app.trust import TrustStore
+    from content_packs.build import build_pack
+    from content_packs.importer import import_pack
+
+    key = make_keypair(tmp_path / "keys", "big")
+    rng = random.Random(1)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(5000)]
+    pages = {f"pages/p{i:05d}.md": f"# Page {i}\n\n" + " ".join(rng.choice(words) for _ in range(800))
+             for i in range(3000)}  # about two seconds of importing and indexing
+    src = write_source(tmp_path / "src", pack_id="org.test.big", pages=pages)
+    pack = tmp_path / "big.satchel"
+    build_pack(src, key.secret, pack)
+    w = make_window(home_path)
+    unlock(qtbot, w)
+    vault = w.session.vault
+    w.session.write(lambda c: TrustStore(c.vault).add_manual(key.public)).run()
+    wait_idle(qtbot, w)
+    locked_at: list[tuple[int, int]] = []
+    right_after: dict[str, bool] = {}
+
+    def lock_on_progress(done: int, total: int) -> None:
+        if not locked_at and 0 < done < total:
+            locked_at.append((done, total))
+            w.lock()
+            right_after["key zeroed"] = all(b == 0 for b in vault._key)
+            try:
+                vault.conn  # noqa: B018
+                right_after["vault closed"] = False
+            except VaultClosed:
+                right_after["vault closed"] = True
+
+    w.session.op(lambda c: import_pack(c.vault, pack, progress=c.progress)).on_progress(lock_on_progress).run()
+    qtbot.waitUntil(lambda: bool(locked_at), timeout=30000)
+    assert right_after == {"key zeroed": True, "vault closed": True}
+    assert vault.wait_closed(timeout=60)
+    wait_idle(qtbot, w)
+    unlock(qtbot, w)
+    from app.library import list_packs
+
+    assert "org.test.big" not in {p.id for p in list_packs(w.session.vault)}

@@ -34,14 +34,18 @@ def test_quiz_feedback_and_progress_kept_after_restart(make_window: Any, home_pa
     q1, q2 = quiz.questions
     assert q1.text.text() == "Which passphrase is strongest?"
     q1.buttons[0].click()  # wrong
-    assert q1.feedback.text().startswith("Not quite.")
+    assert q1.feedback.text().startswith("✗ Not quite.")
     assert "four random words from a dice list" in q1.feedback.text()
     assert q1.explanation.text() == "Length and randomness matter more than odd characters."
-    q1.buttons[1].click()  # right
-    assert q1.feedback.text().startswith("Right.")
+    # The right answer is now shown: the question is locked, the first answer counts.
+    assert not any(b.isEnabled() for b in q1.buttons)
+    assert q1.buttons[1].text().startswith("✓") and q1.buttons[0].text().startswith("✗")
+    q1.buttons[1].click()
+    assert q1.buttons[0].isChecked() and q1.feedback.text().startswith("✗ Not quite.")
     assert quiz.score.text() == ""
     q2.buttons[0].click()
-    assert quiz.score.text() == "Correct answers: 2 of 2."
+    assert q2.feedback.text().startswith("✓ Right.")
+    assert quiz.score.text() == "Correct answers: 1 of 2."
     assert reader.done_toggle.isChecked()
     wait_idle(qtbot, w)
     w.view.show_library()
@@ -56,9 +60,10 @@ def test_quiz_feedback_and_progress_kept_after_restart(make_window: Any, home_pa
     assert course_row(w2).text(3) == "1 of 4 done"
     reader = open_page(qtbot, w2, "org.test.course", "pages/check.quiz.md")
     q1, q2 = reader.quiz.questions
-    assert q1.buttons[1].isChecked() and q1.feedback.text().startswith("Right.")
+    assert q1.buttons[0].isChecked() and q1.feedback.text().startswith("✗ Not quite.")
+    assert not any(b.isEnabled() for b in q1.buttons + q2.buttons)  # locked after a restart too
     assert q2.buttons[0].isChecked()
-    assert reader.quiz.score.text() == "Correct answers: 2 of 2."
+    assert reader.quiz.score.text() == "Correct answers: 1 of 2."
 
 
 def test_next_marks_a_page_done(unlocked: Any, qtbot: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from uihelp import open_page, satchel_files, unlock, wait_idle
+from uihelp import open_page, satchel_files, start_endless_query, unlock, wait_idle
 
 from ui.firstrun import FirstRunScreen
 from ui.qt import QApplication, QDialog, QMessageBox, Qt
@@ -124,5 +124,27 @@ def test_after_a_wipe_satchel_can_close_instead(make_window: Any, home_path: Pat
     with qtbot.waitSignal(QApplication.instance().aboutToQuit, timeout=100, raising=False):
         press_panic(qtbot, w)
     assert not w.isVisible()
+    wait_idle(qtbot, w)
+    assert satchel_files(home_path) == []
+
+
+def test_panic_while_a_long_query_runs_drops_the_key_at_once(make_window: Any, home_path: Path, qtbot: Any) -> None:
+    from app.errors import VaultClosed
+
+    w = make_window(home_path)
+    unlock(qtbot, w)
+    vault, _running, raised = start_endless_query(w)
+    press_panic(qtbot, w)
+    assert not home_path.joinpath("key").exists()
+    assert all(b == 0 for b in vault._key)
+    try:
+        vault.conn  # noqa: B018
+        closed = False
+    except VaultClosed as exc:
+        closed = str(exc) == "The vault was wiped."
+    assert closed
+    assert isinstance(w.screen, FirstRunScreen)
+    assert vault.wait_closed(timeout=60)  # the query, left alone, would run for hours
+    qtbot.waitUntil(lambda: bool(raised), timeout=10000)
     wait_idle(qtbot, w)
     assert satchel_files(home_path) == []

@@ -63,7 +63,8 @@ def test_a_whole_session_leaves_only_the_vault(tmp_path: Path, test_packs: Any) 
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output.decode(errors="replace")[-3000:]
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-    allowed = {"data/Satchel/key", "data/Satchel/data", "data/Satchel/data-wal", "data/Satchel/data-shm"}
+    allowed = {"data/Satchel/key", "data/Satchel/data", "data/Satchel/data-wal", "data/Satchel/data-shm",
+               "data/Satchel/.satchel-home"}
     assert set(files) <= allowed, files
     assert "data/Satchel/key" in files
     for f in files:

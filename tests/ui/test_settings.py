@@ -56,8 +56,8 @@ def test_settings_are_stored_in_the_vault_and_nowhere_else(
         assert v.get_setting("ui.text_scale") == 150
         assert v.get_setting("ui.high_contrast") is True
     assert sorted(p.name for p in home_path.iterdir()) in (
-        ["data", "key"],
-        ["data", "data-shm", "data-wal", "key"],
+        [".satchel-home", "data", "key"],
+        [".satchel-home", "data", "data-shm", "data-wal", "key"],
     )
 
 
@@ -71,11 +71,11 @@ def test_language_change_applies_at_once_and_after_restart(
     choose(d.language, "fa")
     assert i18n.language() == "fa"
     assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
-    assert w.lock_button.text() == i18n.tr("Lock") != "Lock"
+    assert w.lock_button.text() == i18n.tr("Loc&k") != "Loc&k"
     # The session view was rebuilt in Persian, at the page one was reading.
     reader = w.view.reader
     qtbot.waitUntil(lambda: reader.path == "pages/intro.md", timeout=10000)
-    assert w.view.settings_button.text() == i18n.tr("Settings")
+    assert w.view.settings_button.text() == i18n.tr("Se&ttings")
     # The old dialog is gone and a new one speaks Persian.
     assert not shiboken6.isValid(d) or not d.isVisible()
     fresh = [x for x in QApplication.topLevelWidgets() if isinstance(x, SettingsDialog) and x.isVisible()]
@@ -98,6 +98,8 @@ def test_passphrase_change(make_window: Any, home_path: Path, qtbot: Any) -> Non
     assert not ok.isEnabled()
     p.field1.setText("a brand new passphrase for me")
     p.field2.setText("a brand new passphrase for me")
+    assert not ok.isEnabled()  # the current passphrase first
+    p.current.setText(PASSPHRASE)
     assert ok.isEnabled()
     ok.click()
     wait_idle(qtbot, w)

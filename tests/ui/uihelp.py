@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +50,28 @@ def satchel_files(path: Path) -> list[str]:
 def plain(text: str) -> str:
     """Text without the bidi isolate marks the interface wraps pack text in."""
     return "".join(ch for ch in text if ch not in "\u2066\u2067\u2068\u2069")
+
+
+ENDLESS = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000000) "
+           "SELECT count(*) FROM c")
+
+
+def start_endless_query(w: Any) -> tuple[Any, threading.Event, list[BaseException]]:
+    """A statement on the vault thread that would run for hours (SQL never looks at
+    Cancel); returns the vault, an event set once it runs, and what the job raised."""
+    vault = w.session.vault
+    running, raised = threading.Event(), []
+
+    def job(ctx: Any) -> Any:
+        try:
+            with ctx.vault.lock:
+                running.set()
+                return ctx.vault.conn.execute(ENDLESS).fetchone()
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+
+    w.session.op(job).run()
+    assert running.wait(10)
+    time.sleep(0.2)  # well inside the statement
+    return vault, running, raised

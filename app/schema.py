@@ -1,18 +1,45 @@
 """The vault's schema and its migrations.
 
 `PRAGMA user_version` holds the schema version. MIGRATIONS[i] takes a database from
-version i to i + 1; every step runs inside one transaction, so a crash mid-migration
-leaves the previous version intact. Never edit a released step: add a new one, and a
-test that migrates from every earlier version (tests/app/test_schema.py).
+version i to i + 1: SQL statements, or a Python function of the connection for steps
+SQL cannot do (rebuilding the search index from the stored pages). Every step runs
+inside one transaction, so a crash mid-migration leaves the previous version intact.
+Never edit a released step: add a new one, and a test that migrates from every earlier
+version (tests/app/test_schema.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 # The tokenizer must match app.textindex.FTS_TOKENIZE at the time the step was written;
 # a later change of tokenizer gets its own migration that rebuilds the index.
 _FTS_TOKENIZE_V2 = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* Co'"
 
-MIGRATIONS: list[str] = [
+Step = str | Callable[[Any], None]
+
+
+def _search_with_word_forms(conn: Any) -> None:
+    """7 -> 8: the index gains word forms (stems), Traditional Chinese folded to
+    Simplified, Arabic words found with or without the article, and a column for the
+    chapter title (title and chapter tokens also marked, so title matches are found
+    without reading the text's postings); a vocabulary view over the index suggests
+    spellings. Rebuilt from the pages."""
+    from app.searchindex import rebuild_search_index
+
+    conn.execute("DROP TABLE page_search")
+    conn.execute(
+        "CREATE VIRTUAL TABLE page_search USING fts5(title, body, chapter, content='', contentless_delete=1, "
+        f'tokenize="{_FTS_TOKENIZE_V2}")'
+    )
+    conn.execute("INSERT INTO page_search (page_search, rank) VALUES ('hashsize', 16777216)")
+    conn.execute("INSERT INTO page_search (page_search, rank) VALUES ('pgsz', 16000)")
+    conn.execute("CREATE VIRTUAL TABLE page_vocab USING fts5vocab(page_search, 'row')")
+    rebuild_search_index(conn)
+
+
+MIGRATIONS: list[Step] = [
     # 0 -> 1: settings that could say something about the user live inside the vault.
     """
     CREATE TABLE settings (
@@ -218,6 +245,8 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (download_id, seq)
     );
     """,
+    # 7 -> 8: word forms, folded Chinese, the chapter title; the index rebuilt.
+    _search_with_word_forms,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

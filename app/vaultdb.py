@@ -89,8 +89,12 @@ def migrate(conn: sqlcipher3.Connection, target: int = SCHEMA_VERSION) -> None:
     for version in range(current, target):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in split_sql(MIGRATIONS[version]):
-                conn.execute(statement)
+            step = MIGRATIONS[version]
+            if callable(step):
+                step(conn)  # a Python step (rebuilding the search index), same transaction
+            else:
+                for statement in split_sql(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:

@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style, bundle, tor).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, search, material, ui, usb, library, style,
+bundle, tor).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bench.common import RESULTS
 GROUPS = {
     "vault": "bench.bench_vault",
     "packs": "bench.bench_packs",
+    "search": "bench.bench_search",
     "material": "bench.bench_material",
     "ui": "bench.bench_ui",
     "usb": "bench.bench_usb",

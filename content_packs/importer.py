@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from app import changes, mediastore, textindex
+from app import changes, mediastore
 from app import markdown as md
 from app.errors import SatchelError
 from app.progress import forget_missing_pages
 from app.quiz import is_quiz_path
+from app.searchindex import forget_pages, page_tokens, store_rows
 from app.trust import TrustError, TrustStore, raise_floor
 from app.vault import Vault
 from content_packs.errors import ImportCancelled, PackError, PackRejected
@@ -90,6 +91,7 @@ class _PreparedPage:
     markdown: str | bytes  # as kept (app.library.stored_markdown)
     title_tokens: str
     body_tokens: str
+    chapter_tokens: str
 
 
 _DONE = object()
@@ -153,7 +155,7 @@ class _TextWorker(threading.Thread):
             m = self.pack.manifest
             batch: list[_PreparedPage] = []
             batch_bytes = 0
-            for path in (p for c in m.chapters for p in c.pages):
+            for chapter, path in ((c, p) for c in m.chapters for p in c.pages):
                 entry = m.file(path)
                 assert entry is not None  # parse_manifest guarantees listed pages are files
                 if entry.size > self.pack.limits.page_bytes:
@@ -167,7 +169,7 @@ class _TextWorker(threading.Thread):
                 title = (title or path.rsplit("/", 1)[-1])[:300]
                 kept: str | bytes = text if deflated is None else deflated  # see app.library.stored_markdown
                 batch.append(_PreparedPage(path, title, "quiz" if is_quiz_path(path) else "page", kept,
-                                           textindex.index_text(title), textindex.index_text(plain)))
+                                           *page_tokens(title, plain, chapter.title, m.language)))
                 batch_bytes += sys.getsizeof(kept) + sys.getsizeof(batch[-1].body_tokens)  # in memory
                 self.done_bytes += entry.size
                 if len(batch) >= BATCH_PAGES or batch_bytes >= BATCH_BYTES:
@@ -254,9 +256,7 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
             row = conn.execute("SELECT version FROM packs WHERE id = ?", (m.id,)).fetchone()
             previous = row[0] if row else None
             before = changes.snapshot(conn, m.id)  # for "What's new" (app.changes)
-            old_pages = [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))]
-            for page_id in old_pages:
-                conn.execute("DELETE FROM page_search WHERE rowid = ?", (page_id,))
+            forget_pages(conn, [r[0] for r in conn.execute("SELECT id FROM pages WHERE pack_id = ?", (m.id,))])
             conn.execute("DELETE FROM packs WHERE id = ?", (m.id,))
             conn.execute(
                 "INSERT INTO packs (id, version, title, language, kind, signer, signer_name, trust_source, "
@@ -290,10 +290,8 @@ def _import_verified(vault: Vault, pack: VerifiedPack, progress: Progress | None
                     [(page_id, m.id, p.path, chapter_of[p.path], seq + i, p.title, p.kind, p.markdown)
                      for i, (page_id, p) in enumerate(zip(ids, batch, strict=True))],
                 )
-                conn.executemany(
-                    "INSERT INTO page_search (rowid, title, body) VALUES (?, ?, ?)",
-                    [(page_id, p.title_tokens, p.body_tokens) for page_id, p in zip(ids, batch, strict=True)],
-                )
+                store_rows(conn, [(page_id, p.title_tokens, p.body_tokens, p.chapter_tokens)
+                                  for page_id, p in zip(ids, batch, strict=True)])
                 seq += len(batch)
                 next_id += len(batch)
 

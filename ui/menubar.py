@@ -1,6 +1,6 @@
 """The main window's menu bar and keyboard actions, made from ui/shortcuts.py.
 
-Menus: Satchel (library, search, USB stick, settings, lock, wipe, quit), Reading (page
+Menus: Satchel (library, search, back to results, USB stick, settings, lock, wipe, quit), Reading (page
 by page, bookmark, note, done, notes and bookmarks, text size) and Help (keyboard
 shortcuts, about). Each action shows its keys; an action is enabled only when it can do
 something (the Reading menu while a page is open, the library actions while unlocked),
@@ -61,6 +61,7 @@ class MenuBar:
             "lock": (w.lock, lambda: w.session is not None),
             "library": (lambda: self._view().show_library(), unlocked),
             "search": (lambda: self._view().focus_search(), unlocked),
+            "results": (lambda: self._view().show_results(), self._results_kept),
             "usb": (w.open_usb, unlocked),
             "sync": (w.open_sync, unlocked),
             "settings": (w.open_settings, unlocked),
@@ -76,6 +77,14 @@ class MenuBar:
             "smaller": (self._click("smaller"), lambda: self._reader_button("smaller") is not None),
             "overview": (self._overview, lambda: self._reader() is not None),
         }
+
+    def _results_kept(self) -> bool:
+        """A search's results are kept while its query is in the box (ui/sessionview.py),
+        and there is somewhere else to come back from."""
+        view = self._view()
+        if view is None:
+            return False
+        return bool(view.search_box.text().strip()) and view.stack.currentWidget() is not view.search
 
     def _overview(self) -> None:
         reader = self._reader()

@@ -20,6 +20,7 @@ from typing import Any
 from ui import shortcuts
 from ui.browser import ExternalLinkDialog, PageBrowser, external_address
 from ui.errors import show_error
+from ui.findbar import PageFinder
 from ui.i18n import N_, tr
 from ui.pageload import PageData, load_page
 from ui.qt import (
@@ -142,6 +143,7 @@ class ReaderView(QWidget):
         self.browser.ticked.connect(self._ticked)
         self.content = QStackedWidget()
         self.content.addWidget(self.browser)
+        self.finder = PageFinder(session, self.browser, self)  # search words, Ctrl+F (ui/findbar.py)
         self.quiz: QuizView | None = None
         self.note = QPlainTextEdit()
         self.note.setAccessibleName(tr("Private note"))
@@ -161,6 +163,7 @@ class ReaderView(QWidget):
         col.addWidget(self.meta)
         col.addWidget(self.font_notice)
         col.addWidget(self.content, 4)
+        col.addWidget(self.finder.bar)
         col.addWidget(self.note, 1)
         left = QWidget()
         lcol = QVBoxLayout(left)
@@ -187,9 +190,21 @@ class ReaderView(QWidget):
         self.bookmark.toggled.connect(self._bookmark)
         self.note_toggle.toggled.connect(self._show_note)
         self.done_toggle.toggled.connect(self._done)
-        # Page, bookmark, note and text-size keys are the main window's (ui/menubar.py).
-        shortcuts.bind(self, "back", self.back.emit)
+        # Page, bookmark, note and text-size keys are the main window's (ui/menubar.py);
+        # Escape closes the find bar first, then goes back to the library.
+        shortcuts.bind(self, "back", lambda: self.finder.close() or self.back.emit())
         self._enable(False)
+
+    def handle_shortcut(self, name: str) -> bool:
+        """Claim the window's Ctrl+F (ui/shortcuts.py "find") while the focus is in the
+        open page: it opens the find bar. Pressed in the find bar, or on a quiz, it is
+        left to the window, which goes to the library's search box."""
+        if name != "search" or self.data is None or self.content.currentWidget() is not self.browser:
+            return False
+        if self.finder.edit.hasFocus():
+            return False
+        self.finder.open()
+        return True
 
     def _timer(self, ms: int, slot: Any) -> QTimer:
         t = QTimer(self)
@@ -284,10 +299,12 @@ class ReaderView(QWidget):
             self.content.addWidget(self.quiz)
             self.content.setCurrentWidget(self.quiz)
             self.browser.clear_page()
+            self.finder.page_shown(data.language, has_text=False)
         else:
             self._pending_scroll = data.scroll
             self.browser.show_page(data.html, data.images, rtl, self._point_size(), data.ticks)
             self.content.setCurrentWidget(self.browser)
+            self.finder.page_shown(data.language)
             if fragment:
                 self._pending_scroll = None
                 QTimer.singleShot(0, lambda: self.browser.scrollToAnchor(fragment))
@@ -534,6 +551,7 @@ class ReaderView(QWidget):
         """Forget every piece of content this view shows (lock, panic)."""
         self._note_timer.stop()
         self._scroll_timer.stop()
+        self.finder.teardown()
         self.browser.clear_page()
         for w in (self.meta, self.notice, self.about):
             w.clear()

@@ -259,10 +259,26 @@ def run(out: Path) -> list[Path]:
             theme.apply(100, True)
             written.append(shoot(w, out, f"{lang}-quiz-contrast.png"))
             theme.apply(100, False)
-            w.view.search_box.setText("المسح" if lang == "ar" else "passphrase")
+            # Search: hits from several packs and languages, each named; then a hit opened
+            # with the searched words marked, and the find bar in that page.
+            w.view.search_box.setText("التشفير" if lang == "ar" else "BitLocker")
             search = w.view.search
             wait_until(lambda: search.results.count() > 0 or search.status.text() != "")
             written.append(shoot(w, out, f"{lang}-search.png"))
+            from ui.search import HIT_ROLE
+
+            row = next(i for i in range(search.results.count())
+                       if not search.results.item(i).data(HIT_ROLE)[1].endswith(".quiz.md"))
+            search.results.setCurrentRow(row)
+            search.results.itemActivated.emit(search.results.item(row))
+            wait_until(lambda: w.view.stack.currentWidget() is reader and bool(reader.finder.search_spans))
+            written.append(shoot(w, out, f"{lang}-search-page.png"))
+            reader.finder.open()
+            reader.finder.edit.setText("الرسائل" if lang == "ar" else "disk")
+            wait_until(lambda: reader.finder.count.text() != "")
+            reader.finder.step(1)
+            written.append(shoot(w, out, f"{lang}-find-in-page.png"))
+            reader.finder.close()
             w.view.search_box.clear()
             dialog = w.open_settings()
             wait_until(lambda: dialog is not None and dialog.isVisible())

@@ -1,12 +1,18 @@
 """What an unlocked session shows: a bar (library, search box, settings) above the
 library, the reader or the search results.
 
+Opening a search result keeps the query and the results: "Back to results" (Alt+Left)
+or Enter in the search box returns to them, and the page shows the searched words.
+Ctrl+F in the open page finds in it (ReaderView.handle_shortcut); pressed again, or
+anywhere else, it goes to the search box (the window's action, ui/shortcuts.py).
+
 The view holds content only while the session lives: `teardown()` empties every widget
 that showed content, and the window deletes the whole view on lock or panic.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from ui import shortcuts
@@ -42,14 +48,20 @@ class SessionView(QWidget):
         self.search_box.setClearButtonEnabled(True)
         self.settings_button = push(tr("Se&ttings"))
         self.settings_button.setToolTip(shortcuts.tip("settings"))
-        bar = QHBoxLayout()
-        bar.addWidget(self.home_button)
-        bar.addWidget(self.search_box, 1)
-        bar.addWidget(self.settings_button)
+        self.results_button = push(tr("Back to results"), tr("Back to the search results"))
+        self.results_button.setToolTip(shortcuts.tip("results"))
+        self.results_button.setVisible(False)
 
         self.library = LibraryView(session)
         self.reader = ReaderView(session)
         self.search = SearchView(session)
+        bar = QHBoxLayout()
+        bar.addWidget(self.home_button)
+        bar.addWidget(self.results_button)
+        bar.addWidget(self.search_box, 1)
+        bar.addWidget(self.search.filters)
+        bar.addWidget(self.settings_button)
+        self._from_search = False
         self.stack = QStackedWidget()
         for w in (self.library, self.reader, self.search):
             self.stack.addWidget(w)
@@ -57,15 +69,24 @@ class SessionView(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.addLayout(bar)
         col.addWidget(self.stack, 1)
+        # Tab follows the bar as it reads: the filters right after the box they narrow
+        # (set once every widget is in this view: Qt orders only widgets of one window).
+        chain = (self.home_button, self.results_button, self.search_box, self.search.lang_filter,
+                 self.search.pack_filter, self.settings_button)
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
         self.home_button.clicked.connect(self.show_library)
         self.settings_button.clicked.connect(self.settings_requested.emit)
         self.search_box.textChanged.connect(self._search_changed)
-        self.search_box.returnPressed.connect(lambda: self.search.results.setFocus())
+        self.search_box.returnPressed.connect(self.show_results)
         self.library.open_requested.connect(self.open)
-        self.search.open_requested.connect(self.open)
+        self.search.open_requested.connect(self.open_hit)
+        self.search.suggestion_chosen.connect(self.search_box.setText)
+        self.results_button.clicked.connect(self.show_results)
         self.reader.back.connect(self.show_library)
         self.reader.changed.connect(self._reader_changed)
+        self.stack.currentChanged.connect(lambda _i: self._update_bar())
         self.reader.gone.connect(self._pack_gone)
         actions = self.library.actions
         actions.open_requested.connect(self.open)
@@ -76,11 +97,13 @@ class SessionView(QWidget):
         # Another Satchel (say `satchel import`) changed the vault: show it as it is now.
         self.watcher = ChangeWatcher(session, self)
         self.watcher.changed.connect(self.reload)
-        # Ctrl+F and the other keys are the main window's actions (ui/menubar.py).
+        # Ctrl+F, Alt+Left and the other keys are the main window's actions (ui/menubar.py);
+        # the reader claims Ctrl+F for its find bar while the focus is in the page.
         self._before_search: QWidget = self.library
         self._library_stale = False
         self.setFocusProxy(self.library.tree)
         self.library.refresh()
+        self.search.refresh_filters()
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
@@ -91,23 +114,53 @@ class SessionView(QWidget):
             if self.stack.currentWidget() is not self.search:
                 self._before_search = self.stack.currentWidget()
                 self.stack.setCurrentWidget(self.search)
+                self.search.refresh_filters()  # packs may have come or gone since
             self.search.set_query(text)
         else:
             self.search.set_query("")
-            self.stack.setCurrentWidget(self._before_search)
+            self._from_search = False
+            if self.stack.currentWidget() is self.search:
+                self.stack.setCurrentWidget(self._before_search)
+        self._update_bar()
+
+    def show_results(self) -> None:
+        """Back to the search results, exactly as they were (if there is a query)."""
+        if not self.search_box.text().strip():
+            return
+        if self.stack.currentWidget() is self.reader:
+            self.reader.flush()
+        self.stack.setCurrentWidget(self.search)
+        self.search.results.setFocus()
+        if self.search.results.currentRow() < 0 and self.search.results.count():
+            self.search.results.setCurrentRow(0)
+
+    def open_hit(self, pack_id: str, path: str | None = None) -> None:
+        """Open a search result: the query and results stay, the page shows the words."""
+        self.reader.finder.pending_search = (self.search.query, self.search.lang, self.search.pack)
+        self._open(pack_id, path)
+        self._from_search = True
+        self._update_bar()
 
     def open(self, pack_id: str, path: str | None = None) -> None:
-        if self.stack.currentWidget() is self.search:
-            self.search_box.blockSignals(True)
-            self.search_box.clear()
-            self.search_box.blockSignals(False)
-            self.search.teardown()
+        self._open(pack_id, path)
+        self._from_search = False
+        self._update_bar()
+
+    def _open(self, pack_id: str, path: str | None) -> None:
         self.stack.setCurrentWidget(self.reader)
         self.reader.open(pack_id, path)
         self.reader.browser.setFocus()
 
+    def _update_bar(self) -> None:
+        current = self.stack.currentWidget()
+        self.search.filters.setVisible(current is self.search)
+        self.results_button.setVisible(
+            current is self.reader and self._from_search and bool(self.search_box.text().strip())
+        )
+
     def show_library(self) -> None:
         self.reader.flush()
+        self._from_search = False
         self.stack.setCurrentWidget(self.library)
         if self._library_stale:
             self.library.refresh()
@@ -119,11 +172,14 @@ class SessionView(QWidget):
 
     def _packs_imported(self, pack_ids: list[str]) -> None:
         self.library.refresh()
+        self._search_again()
         if self.reader.pack_id in pack_ids:
             self.reader.reload()
 
     def _pack_removed(self, pack_id: str) -> None:
+        self._search_again()
         if self.reader.pack_id == pack_id:
+            self._from_search = False
             self.reader.close_pack()
             self.stack.setCurrentWidget(self.library)
 
@@ -139,7 +195,12 @@ class SessionView(QWidget):
         self.library.refresh()
         if self.reader.pack_id is not None:
             self.reader.reload()
-        if self.stack.currentWidget() is self.search and self.search_box.text().strip():
+        self._search_again()
+
+    def _search_again(self) -> None:
+        """Packs came or went: the filters and the kept results (Back to results) follow."""
+        self.search.refresh_filters()
+        if self.search_box.text().strip():
             self.search.set_query(self.search_box.text())
 
     def state(self) -> dict[str, Any]:

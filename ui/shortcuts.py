@@ -14,10 +14,15 @@ Adding a shortcut (other parts of the app, e.g. find in page, open a pack file, 
    - "widget": a widget binds it to itself with `bind(widget, name, slot)`; it works
      while the focus is in that widget (Escape in the reader).
    - "info": standard keys, only listed in the sheet.
+   - "claim": the keys of a "window" shortcut (named by `claims`) that a widget takes
+     over while it has the focus, listed in the sheet under their own label (find in
+     page on Ctrl+F). See 2.
 2. A widget that wants a "window" key for itself while it has the focus (the reader's
-   find in page on Ctrl+F) implements `handle_shortcut(name: str) -> bool`; `dispatch`
-   asks the focused widget and its parents first, and the window's handler runs only
-   if none of them returns True. Keys must stay unique (tests/ui/test_keyboard.py).
+   find in page on Ctrl+F) implements `handle_shortcut(name: str) -> bool`, where
+   `name` is the window shortcut's; `dispatch` asks the focused widget and its parents
+   first, and the window's handler runs only if none of them returns True. Declare it
+   as a "claim" with the same keys. Other keys must stay unique
+   (tests/ui/test_keyboard.py).
 3. Translate the label in the six catalogs, and update the user guide's table with
    `python -m ui.shortcuts` (a test compares them).
 """
@@ -45,6 +50,7 @@ class Shortcut:
     scope: str  # "app", "window", "widget", "info"
     menu: str | None = None
     keys_label: str | None = None  # N_ text shown instead of keys ("Alt + underlined letter")
+    claims: str | None = None  # scope "claim": the "window" shortcut whose keys it takes over
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
@@ -52,6 +58,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("lock", ("Ctrl+L",), N_("Lock Satchel"), SAFETY, "app", "satchel"),
     Shortcut("library", ("Alt+Home",), N_("Show the library"), EVERYWHERE, "window", "satchel"),
     Shortcut("search", ("Ctrl+F",), N_("Search the library"), EVERYWHERE, "window", "satchel"),
+    Shortcut("results", ("Alt+Left",), N_("Back to the search results"), EVERYWHERE, "window", "satchel"),
     Shortcut("usb", ("Ctrl+I",), N_("USB stick: import, copy, check"), EVERYWHERE, "window", "satchel"),
     Shortcut("sync", ("Ctrl+Shift+T",), N_("Sync over Tor"), EVERYWHERE, "window", "satchel"),
     Shortcut("settings", ("Ctrl+,",), N_("Settings"), EVERYWHERE, "window", "satchel"),
@@ -66,6 +73,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("overview", ("Ctrl+B",), N_("Notes and bookmarks in this pack"), READING, "window", "reading"),
     Shortcut("larger", ("Ctrl++", "Ctrl+="), N_("Larger text"), READING, "window", "reading"),
     Shortcut("smaller", ("Ctrl+-",), N_("Smaller text"), READING, "window", "reading"),
+    Shortcut("find", ("Ctrl+F",), N_("Find in this page"), READING, "claim", claims="search"),
+    Shortcut("find_next", ("F3",), N_("Next match"), READING, "widget"),
+    Shortcut("find_prev", ("Shift+F3",), N_("Previous match"), READING, "widget"),
     Shortcut("back", ("Esc",), N_("Back to the library"), READING, "widget"),
     Shortcut("next_control", ("Tab",), N_("Next control"), MOVING, "info"),
     Shortcut("prev_control", ("Shift+Tab",), N_("Previous control"), MOVING, "info"),

@@ -99,21 +99,24 @@ def cmd_remove(args: argparse.Namespace, home: Home) -> int:
 
 
 def cmd_search(args: argparse.Namespace, home: Home) -> int:
-    from app.search import search
+    from app.search import search, suggest
 
     with open_vault(home) as vault:
         query = args.query
         if query is None or query == "-":   # kept out of the process list and shell history
             query = read_private_line("Search for (not shown): ", "a search query")
-        hits = search(vault, query, limit=args.limit, lang=args.lang)
+        hits = search(vault, query, limit=args.limit, lang=args.lang, pack=args.pack)
+        better = suggest(vault, query, lang=args.lang, pack=args.pack) if not hits and not args.json else None
     if args.json:
         out_json([{"pack": h.pack, "page": h.page, "title": h.title, "snippet": h.snippet,
-                   "language": h.language} for h in hits])
+                   "pack_title": h.pack_title, "language": h.language, "chapter": h.chapter} for h in hits])
         return 0
     if not hits:
-        out("No pages match.")
+        out(f"No pages match. Did you mean: {plain(better)}?" if better else "No pages match.")
     for h in hits:
         out(f"{h.pack}  {h.page}  {plain(h.title)}")
+        where = [plain(h.pack_title), plain(h.language, 40)] + ([plain(h.chapter)] if h.chapter else [])
+        out(f"    {' · '.join(where)}")
         out(f"    {plain(h.snippet)}")
     return 0
 
@@ -139,5 +142,6 @@ def add_commands(sub: Any) -> None:
                         "process list or shell history")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=positive_int, default=20)
-    p.add_argument("--lang", metavar="L")
+    p.add_argument("--lang", metavar="L", help="only packs in this language (a prefix: zh takes zh-Hant)")
+    p.add_argument("--pack", metavar="PACK_ID", help="only this pack")
     p.set_defaults(func=cmd_search)

@@ -38,8 +38,11 @@ NO_SPACE = {"cmn_hans", "cmn_hant", "jpn", "tha", "khm", "mya", "bod"}
 
 needs_corpus = pytest.mark.skipif(not LANGS, reason=f"UDHR corpus not found at {CORPUS}")
 
-# What match_query may produce: quoted strings without quotes inside, optional '*'.
-SAFE_EXPR = re.compile(r'"[^"]+"\*?(?: "[^"]+"\*?)*')
+# What match_query may produce: quoted strings without quotes inside, optional '*',
+# alone or OR-ed in parentheses (a word and its forms), groups joined by AND.
+_PHRASE = r'"[^"]+"\*?'
+_GROUP = rf"(?:{_PHRASE}|\({_PHRASE}(?: OR {_PHRASE})+\))"
+SAFE_EXPR = re.compile(rf"{_GROUP}(?: AND {_GROUP})*")
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -384,11 +387,14 @@ def test_prefix_matching_on_small_documents() -> None:
 
 def test_arabic_attached_article_and_conjunctions() -> None:
     db = make_db(["والحرية", "بالحرية", "للحرية", "الحرية", "حرية", "حرب"])
-    assert sorted(search(db, "حرية")) == [1, 2, 3, 4, 5]
-    assert sorted(search(db, "الحرية")) == [1, 2, 3, 4]
-    assert search(db, "والحرية") == [1]
-    assert search(db, "للحرية") == [3]
+    # With or without the article or a conjunction, a word finds the same pages; the
+    # form typed only ranks the pages that use it first.
+    for query in ("حرية", "الحرية", "والحرية", "للحرية", "بالحرية"):
+        assert sorted(search(db, query)) == [1, 2, 3, 4, 5], query
+    assert search(db, "والحرية")[0] == 1
+    assert search(db, "للحرية")[0] == 3
     assert _marked("هذه والحرية", "حرية") == ["والحرية"]
+    assert _marked("هذه حرية", "الحرية") == ["حرية"]
 
 
 def test_case_and_diacritics_do_not_matter() -> None:
@@ -742,3 +748,133 @@ def test_fold_and_character_sets_match_the_tables_on_every_code_point() -> None:
         if ch.translate(textindex._FOLD) != ch or cls not in ("w", " "):
             assert fast.special.fullmatch(ch) is not None, hex(ord(ch))
     assert fast.special.fullmatch("\U00010000") is not None
+
+
+# --- word forms (stems) --------------------------------------------------------------
+
+STEM_LANGS = {"eng": "en", "fra": "fr", "spa": "es", "rus": "ru", "arb": "ar", "pes_1": "fa", "hin": "hi",
+              "tam": "ta", "tur": "tr", "por_BR": "pt-BR"}
+
+
+def _loop_with_stems(text: str, language: str) -> str:
+    """The reference: the general loop's tokens, with the stems index_text adds."""
+    from app import stemming, textindex
+
+    norm = textindex._normalize(text)
+    words: list[str] = []
+    grams: list[str] = []
+    textindex._tokens_by_loop(norm, norm.translate(textindex._CLASSES), words, grams)
+    joined = " ".join(w for w in words if w)
+    rule = stemming.rule_for(language)
+    assert rule is not None
+    return " ".join(p for p in [joined, textindex.stem_tokens(joined, rule), *grams] if p)
+
+
+@needs_corpus
+@pytest.mark.parametrize("key", sorted(STEM_LANGS))
+def test_fast_paths_with_stems_give_the_loops_tokens(key: str) -> None:
+    for text in corpus_rows(key):
+        assert index_text(text, STEM_LANGS[key]) == _loop_with_stems(text, STEM_LANGS[key])
+    rng = random.Random(key)
+    pool = "".join(FAST_PATH_SAMPLES) + "".join(corpus_rows(key)[:3])
+    for _ in range(100):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 120)))
+        assert index_text(text, STEM_LANGS[key]) == _loop_with_stems(text, STEM_LANGS[key]), text
+
+
+@needs_corpus
+def test_fts5_splits_stemmed_text_exactly_on_our_spaces() -> None:
+    db = sqlcipher3.connect(":memory:")
+    db.execute(f"CREATE VIRTUAL TABLE t USING fts5(body, tokenize={_sql_literal(FTS_TOKENIZE)})")
+    texts = [(row, STEM_LANGS[key]) for key in STEM_LANGS for row in corpus_rows(key)]
+    db.executemany("INSERT INTO t(rowid, body) VALUES (?, ?)",
+                   ((i + 1, index_text(t, lang)) for i, (t, lang) in enumerate(texts)))
+    vocab = _vocab_terms(db)
+    for i, (text, lang) in enumerate(texts):
+        assert vocab.get(i + 1, []) == index_text(text, lang).split(" "), (lang, i)
+
+
+def _stems_added(text: str, language: str | None) -> list[str]:
+    """The tokens index_text adds for word forms (texts without bigrams)."""
+    plain = index_text(text).split(" ")
+    return index_text(text, language).split(" ")[len(plain):]
+
+
+def test_a_stemmer_touches_only_words_of_its_own_script() -> None:
+    text = "The wiping: пути, والكلمات"
+    assert _stems_added(text, "en") == ["wipe"]  # not the Russian or Arabic words
+    assert _stems_added("Пути and wiping", "ru") == ["пут"]
+    assert _stems_added("والكلمات and wiping", "ar") == ["\u06a9\u0644\u0645"]  # folded like every word
+    for language in (None, "zh", "xx-Latn", "und", ""):
+        assert index_text("Wiping", language) == "wiping"
+    assert index_text("密碼 wiping", "en") == "wiping wipe 密码 码"  # stems before bigrams
+
+
+def test_the_index_holds_only_stems_a_prefix_cannot_find() -> None:
+    # "password" starts "passwords": searched by prefix, the stem finds the word itself.
+    assert index_text("passwords nations", "en") == "passwords nations"
+    assert index_text("wiping policies happy", "en") == "wiping policies happy wipe happi"
+    assert index_text("дела пути", "ru") == "дела пути дел пут"  # short stems are kept whole
+    assert index_text("wiping wiped wipes", "en") == "wiping wiped wipes wipe"  # once per text
+    db = make_db([])
+    db.execute("INSERT INTO t(rowid, body) VALUES (1, ?)", (index_text("wiping", "en"),))
+    assert search(db, "wipe") == [1]  # the stem is a word of the index
+    assert search(db, "wip") == [1]
+
+
+def test_word_forms_match_through_the_query_languages() -> None:
+    db = sqlcipher3.connect(":memory:")
+    db.execute(f"CREATE VIRTUAL TABLE t USING fts5(body, tokenize={_sql_literal(FTS_TOKENIZE)})")
+    rows = [("We wipe the laptop.", "en"), ("Они сменили пароли.", "ru"), ("Nous protégeons les libertés.", "fr"),
+            ("The password is long.", "en")]
+    db.executemany("INSERT INTO t(rowid, body) VALUES (?, ?)",
+                   ((i + 1, index_text(t, lang)) for i, (t, lang) in enumerate(rows)))
+
+    def found(query: str, langs: list[str]) -> list[int]:
+        expr = match_query(query, langs)
+        return sorted(r[0] for r in db.execute("SELECT rowid FROM t WHERE t MATCH ?", (expr,))) if expr else []
+
+    assert found("wiping", ["en"]) == [1]
+    assert found("wiping", []) == []  # no stemmer: prefixes only
+    assert found("wiping", ["ru", "fr"]) == []  # the English page's stems are English
+    assert found("пароль", ["ru"]) == [2]
+    assert found("liberté", ["fr", "en"]) == [3]
+    assert found("passwords", ["en"]) == [4]  # the page's word is its own stem
+
+
+def test_highlight_marks_word_forms_in_the_page_language() -> None:
+    text = "We wiped it. Wiping is final. The wipe."
+    assert _marked_in(text, "wipes", "en") == ["wiped", "Wiping", "wipe"]
+    assert _marked_in(text, "wipes", None) == []
+    assert _marked_in("Они сменили пароли и пароль", "паролей", "ru") == ["пароли", "пароль"]
+    assert _marked_in("يحمي تشفير القرص والتشفير", "التشفير", "ar") == ["تشفير", "والتشفير"]
+    assert _marked_in("使用強密碼", "密码", "zh-Hant") == ["密碼"]
+
+
+def _marked_in(text: str, query: str, language: str | None) -> list[str]:
+    return [text[a:b] for a, b in highlight_spans(text, query, language)]
+
+
+def test_the_fast_whitespace_collapse_agrees_with_the_reference() -> None:
+    """Snippets collapse whitespace with str.split when they can; that must give the
+    reference loop's text and offsets, and the characters it leaves to the loop must be
+    exactly those str.split treats otherwise."""
+    from app.textquery import _NOT_FOR_SPLIT_RE, _collapse, _collapse_fast
+
+    rng = random.Random(11)
+    pool = "ab cd\t\n\x1cé\u3000\xa0x  \r\x85y\u2029\u200b自"
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        expected, index = _collapse(text)
+        got, at = _collapse_fast(text)
+        assert got == expected and [at(i) for i in range(len(text) + 1)] == index, repr(text)
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or _NOT_FOR_SPLIT_RE.search(chr(cp)):
+            continue
+        gap = chr(cp).isspace() or unicodedata.category(chr(cp)) == "Cc"
+        assert (("a" + chr(cp) + "b").split() == ["a", "b"]) == gap, hex(cp)
+
+
+def test_snippets_with_controls_take_the_reference_path() -> None:
+    out, spans = snippet("x\x00y\u202e freedom \x1b z", "freedom")
+    assert out == "x y freedom z" and [out[a:b] for a, b in spans] == ["freedom"]

@@ -66,6 +66,7 @@ def test_nothing_readable_outside_the_vault(tmp_path: Path, trainer: KeyPair, sa
     out = run("search", MARKERS[0], "--json").stdout
     assert MARKERS[2] in out  # the search really found it
     run("search", MARKERS[4], "--json")
+    assert "Did you mean" in run("search", MARKERS[0][:-1] + "x").stdout  # the suggestion path too
     run("list", "--json")
     leaks = scan(fake_home) + scan(tmpdir)
     assert leaks == [], leaks

@@ -49,11 +49,16 @@ def main(home_dir: str, packs: list[str]) -> int:
     wait_until(lambda: not w.runner.worker.busy())
     w.view.search_box.setText("自由")
     wait_until(lambda: w.view.search.results.count() > 0)
-    w.view.search_box.setText("SECRETQUERYWORD")
+    w.view.search_box.setText("SECRETQUERYWORD")  # finds nothing: the suggestion path runs too
     wait_until(lambda: w.view.search.status.text() != "" and not w.view.search.searching)
-    w.view.open("org.test.ar", "pages/first.md")
+    w.view.search_box.setText("حقوق")
+    wait_until(lambda: w.view.search.results.count() > 0 and not w.view.search.searching)
+    w.view.open_hit("org.test.ar", "pages/first.md")  # the page marks the searched words
     reader = w.view.reader
-    wait_until(lambda: reader.data is not None)
+    wait_until(lambda: reader.data is not None and bool(reader.finder.search_spans))
+    reader.finder.open()
+    reader.finder.edit.setText("SECRETFINDWORD")
+    wait_until(lambda: reader.finder.count.text() != "" and not w.runner.worker.busy())
     reader.note_toggle.click()
     reader.note.setPlainText("PRIVATENOTETEXT")
     href = next(

@@ -15,6 +15,7 @@ from support import ROOT
 
 SECRETS = [
     "SECRETQUERYWORD",
+    "SECRETFINDWORD",
     "PRIVATENOTETEXT",
     "org.test.ar",
     "Safety course",

@@ -38,7 +38,9 @@ from content_packs.bridges import Bridge
 from sync.errors import TorBlocked, TorFailed, TorNotFound, TransferCancelled
 from sync.http import SocksEndpoint
 from sync.onion import RepoUrl
-from sync.tor import Progress, check_client_key, track
+from sync.tor import Progress, check_client_key, quiet_stem, track
+
+quiet_stem()
 
 DATA_DIR = "cache"
 START_DEADLINE = 30.0          # until tor's control port is open

@@ -218,6 +218,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (download_id, seq)
     );
     """,
+    # 7 -> 8: a trainer shares packs from the app over Tor (issue 15). A persistent share
+    # keeps its onion service key and its client-authorization key here (the same address
+    # and share line next time, until revoked), with the key id that signs its index. A
+    # repository followed from a share line remembers the signing key the line named:
+    # its index must be signed by exactly that key.
+    """
+    CREATE TABLE shares (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        service_key  TEXT NOT NULL,
+        client_key   BLOB NOT NULL,
+        signer       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+    );
+    ALTER TABLE repositories ADD COLUMN signer TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -51,11 +51,10 @@ from sync.repository import INDEX_NAME
 from sync.share_server import Limits, ShareServer
 from sync.share_store import (
     HEARTBEAT_S,
-    STATUS,
-    STOP,
     KeptShare,
     VaultCatalog,
     choose_packs,
+    clear_stop,
     keep_share,
     kept_share,
     next_index_version,
@@ -205,7 +204,6 @@ class Share:
                 threading.Thread(target=catalog.close, name="satchel-share-close", daemon=True).start()
             else:
                 catalog.close()
-        self._done.set()
         return True
 
     def _announce_stop(self) -> None:
@@ -213,17 +211,20 @@ class Share:
             return
         with contextlib.suppress(Exception):
             write_status(self.vault, self.status().to_json())
-            self.vault.set_setting(STOP, None)
+            clear_stop(self.vault)
 
     def stop(self, reason: str = STOPPED) -> None:
-        """Stop: the server closes and the onion service is removed from tor."""
+        """Stop: the server closes, the onion service is removed from tor, and the vault's
+        status row says so before `wait()` returns."""
         if self._end(reason, at_once=False):
             self._announce_stop()
+            self._done.set()
             self._notify()
 
     def kill(self, reason: str = LOCKED) -> None:
         """Stop at once, touching nothing of the vault (a lock, the panic wipe)."""
         if self._end(reason, at_once=True):
+            self._done.set()
             self._notify()
 
     def _notify(self) -> None:
@@ -254,7 +255,10 @@ class Share:
                     status = self.status().to_json() | {"heartbeat": int(time.time()),
                                                         "line": self.line.text if self.line else None}
                     if self.running:
-                        write_status(self.vault, status)
+                        try:
+                            write_status(self.vault, status, wait=HEARTBEAT_S)
+                        except ShareError:
+                            pass   # another process holds the vault; the next heartbeat tries again
             except VaultClosed:
                 self.kill(LOCKED)
             except Exception as exc:   # the share never runs on unwatched
@@ -313,9 +317,10 @@ def start_share(vault: Vault, key: SecretKey, pack_ids: Sequence[str] = (), *, h
             share.line = ShareLine(service_id, client_key, key.public)
         if announce:
             write_status(vault, share.status().to_json() | {"heartbeat": int(time.time()), "line": share.line.text})
-            vault.set_setting(STOP, None)
+            clear_stop(vault)
     except BaseException:
         share._end(FAILED, at_once=False)
+        share._done.set()
         raise
     share._watcher = threading.Thread(target=share._watch, name="satchel-share-watch", daemon=True)
     share._watcher.start()
@@ -347,8 +352,3 @@ def open_host(home: Any, *, control: str | None = None, tor_path: Path | None = 
 def status_in_vault(vault: Vault) -> dict[str, Any] | None:
     """What `satchel share status` shows: the running share's status row, or None."""
     return read_status(vault)
-
-
-def last_status(vault: Vault) -> dict[str, Any] | None:
-    value = vault.get_setting(STATUS)
-    return value if isinstance(value, dict) else None

@@ -25,9 +25,11 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
+
+import sqlcipher3
 
 from app.errors import VaultClosed
 from app.mediastore import KeptPackReader
@@ -115,8 +117,29 @@ def next_index_version(vault: Vault, now: int) -> int:
 
 # -- status and the stop request ------------------------------------------------------------
 
-def write_status(vault: Vault, status: dict[str, Any]) -> None:
-    vault.set_setting(STATUS, status)
+BUSY_WAIT_S = 20.0
+
+
+def _retrying(action: Callable[[], None], wait: float = BUSY_WAIT_S) -> None:
+    """Run a small write that another process may delay: `satchel share stop` and the
+    running share write to the same vault, and a process closing the vault copies the
+    write-ahead log back (a checkpoint) while holding the write lock, which can outlast
+    SQLite's own five-second wait. A locked vault is never waited for."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            action()
+            return
+        except sqlcipher3.OperationalError as exc:
+            if "lock" not in str(exc).lower() and "busy" not in str(exc).lower():
+                raise
+            if time.monotonic() > deadline:
+                raise ShareError("Another Satchel is holding the library; try again in a moment.") from None
+            time.sleep(0.2)
+
+
+def write_status(vault: Vault, status: dict[str, Any], wait: float = BUSY_WAIT_S) -> None:
+    _retrying(lambda: vault.set_setting(STATUS, status), wait)
 
 
 def read_status(vault: Vault, now: float | None = None) -> dict[str, Any] | None:
@@ -132,7 +155,11 @@ def read_status(vault: Vault, now: float | None = None) -> dict[str, Any] | None
 
 
 def request_stop(vault: Vault) -> None:
-    vault.set_setting(STOP, int(time.time()))
+    _retrying(lambda: vault.set_setting(STOP, int(time.time())))
+
+
+def clear_stop(vault: Vault) -> None:
+    _retrying(lambda: vault.set_setting(STOP, None))
 
 
 def stop_requested(source: ReadConnection, since: int) -> bool:

@@ -132,3 +132,15 @@ class ShareError(SyncError):
 
 class ShareKeyMismatch(ShareError):
     """A persistent share is signed with another key than the one given."""
+
+
+class NothingToShare(ShareError):
+    """No pack to share: none named is in the library, or none is signed by the key."""
+
+
+class ShareAlreadyRunning(ShareError):
+    """A share from this library is already running (here or in another Satchel)."""
+
+
+class SharePublishFailed(ShareError):
+    """Tor could not publish the share's onion service."""

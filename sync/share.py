@@ -45,7 +45,7 @@ from app.trust import TrustStore
 from app.vault import Vault
 from content_packs.bridges import Bridge
 from crypto.minisign import SecretKey
-from sync.errors import ShareError, ShareKeyMismatch
+from sync.errors import ShareAlreadyRunning, ShareError, ShareKeyMismatch
 from sync.publish import DEFAULT_EXPIRY_DAYS, signed_index
 from sync.repository import INDEX_NAME
 from sync.share_server import Limits, ShareServer
@@ -276,9 +276,9 @@ def start_share(vault: Vault, key: SecretKey, pack_ids: Sequence[str] = (), *, h
         if until is not None and until <= now:
             raise ShareError("That end date is already past; choose a later one.")
         if running_shares() and any(s.vault is vault for s in running_shares()):
-            raise ShareError("A share is already running from this library; stop it first.")
+            raise ShareAlreadyRunning("A share is already running from this library; stop it first.")
         if announce and read_status(vault) is not None:
-            raise ShareError("A share is already running from this library (perhaps in another window); "
+            raise ShareAlreadyRunning("A share is already running from this library (perhaps in another window); "
                              "stop it first with 'satchel share stop'.")
         signer = key.public.key_id_hex
         packs = choose_packs(vault, pack_ids, signer)

@@ -31,10 +31,9 @@ from typing import Any, BinaryIO
 
 import sqlcipher3
 
-from app.errors import VaultClosed
 from app.mediastore import KeptPackReader
 from app.vault import ReadConnection, Vault
-from sync.errors import ShareError
+from sync.errors import NothingToShare, ShareError, UnknownPack
 from sync.repository import INDEX_NAME, INDEX_SIG_NAME
 from sync.usb_export import VaultPack, vault_packs
 
@@ -60,15 +59,11 @@ def choose_packs(vault: Vault, pack_ids: Sequence[str], key_id_hex: str) -> list
     none named, every pack signed by the trainer's key."""
     ids = list(pack_ids) or signed_by(vault, key_id_hex)
     if not ids:
-        raise ShareError(f"No pack in your library is signed by key {key_id_hex}; name the packs to share.")
+        raise NothingToShare(f"No pack in your library is signed by key {key_id_hex}; name the packs to share.")
     try:
         return vault_packs(vault, ids)
-    except ShareError:
-        raise
-    except Exception as exc:
-        if isinstance(exc, VaultClosed):
-            raise
-        raise ShareError(str(exc).replace("nothing was written", "nothing was shared")) from None
+    except UnknownPack as exc:
+        raise NothingToShare(str(exc).replace("nothing was written", "nothing was shared")) from None
 
 
 # -- persistent keys ----------------------------------------------------------------------

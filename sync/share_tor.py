@@ -23,7 +23,7 @@ import contextlib
 import logging
 from typing import Any
 
-from sync.errors import ShareError, TorFailed
+from sync.errors import ShareError, SharePublishFailed, TorFailed
 from sync.tor import quiet_stem
 
 quiet_stem()
@@ -66,15 +66,16 @@ class OnionHost:
                 discard_key=not (keep_key and service_key is None), detached=False, await_publication=True,
                 timeout=deadline, max_streams=MAX_STREAMS, client_auth_v3=client_public)
         except stem.Timeout:
-            raise ShareError("Tor could not publish the share in time; check the connection to Tor and try "
+            raise SharePublishFailed("Tor could not publish the share in time; check the connection to Tor and try "
                              "again.") from None
         except stem.UnsatisfiableRequest:
             raise ShareError("This tor is too old to share with client authorization; use the tor Satchel "
                              "starts, or update tor.") from None
         except stem.OperationFailed:
-            raise ShareError("Tor could not publish the share on the Tor network; try again in a minute.") from None
+            raise SharePublishFailed("Tor could not publish the share on the Tor network; try again in a "
+                                     "minute.") from None
         except (stem.ControllerError, stem.SocketError, OSError):
-            raise ShareError("Tor refused to start the share.") from None
+            raise SharePublishFailed("Tor refused to start the share.") from None
         new_key = getattr(response, "private_key", None) if keep_key and service_key is None else None
         return str(response.service_id), new_key
 

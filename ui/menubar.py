@@ -1,6 +1,6 @@
 """The main window's menu bar and keyboard actions, made from ui/shortcuts.py.
 
-Menus: Satchel (library, search, USB stick, settings, lock, wipe, quit), Reading (page
+Menus: Satchel (library, search, USB stick, share over Tor, settings, lock, wipe, quit), Reading (page
 by page, bookmark, note, done, notes and bookmarks, text size) and Help (keyboard
 shortcuts, about). Each action shows its keys; an action is enabled only when it can do
 something (the Reading menu while a page is open, the library actions while unlocked),
@@ -62,6 +62,7 @@ class MenuBar:
             "library": (lambda: self._view().show_library(), unlocked),
             "search": (lambda: self._view().focus_search(), unlocked),
             "usb": (w.open_usb, unlocked),
+            "share": (w.open_share, unlocked),
             "settings": (w.open_settings, unlocked),
             "quit": (w.close, lambda: True),
             "help": (lambda: self.open_dialog("help"), lambda: True),

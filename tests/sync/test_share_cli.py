@@ -180,6 +180,18 @@ def test_share_from_one_terminal_follow_and_sync_then_stop_from_another(
 
         learner = tmp_path / "learner"
         new_learner(learner)
+        # This running share's own line, mistyped, cut short, or its key not trusted:
+        # one sentence each, and the participant's vault stays exactly as it was.
+        before = snapshot(learner)
+        typo = line[:80] + ("B" if line[80] != "B" else "C") + line[81:]
+        for bad, words in ((typo, "typing mistake"), (line[:120], "incomplete")):
+            refused = run_cli("repo", "add", bad, home=learner, stdin=STDIN)
+            assert refused.returncode == 1 and words in refused.stderr, refused.stderr
+            assert_one_sentence(refused.stderr.strip())
+        untrusted = run_cli("repo", "add", line, home=learner, stdin=STDIN + "n\n")
+        assert untrusted.returncode == 1 and "which you do not trust" in untrusted.stderr
+        assert_one_sentence(untrusted.stderr.strip())
+        assert snapshot(learner) == before
         added = run_cli("repo", "add", line, "--yes", home=learner, stdin=STDIN)
         assert added.returncode == 0, added.stderr
         synced = run_cli("sync", "--tor", str(tor), home=learner, stdin=STDIN)

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
-`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style, bundle, tor).
+`python -m bench [NAME ...]` runs only the named groups (vault, packs, material, ui, usb, library, style, bundle, tor, share).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ GROUPS = {
     "style": "bench.bench_style",
     "bundle": "bench.bench_bundle",
     "tor": "bench.bench_tor",
+    "share": "bench.bench_share",
 }
 
 

@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -58,8 +57,10 @@ def find_program(name: str, given: Path | None = None) -> Path | None:
     if given is not None:
         path = Path(given)
         return path if path.is_file() and os.access(path, os.X_OK) else None
-    frozen = getattr(sys, "_MEIPASS", None)
-    candidates = [Path(frozen) / "tor" / name, Path(frozen) / name] if frozen else []
+    from app.resources import bundle_dir
+
+    base = bundle_dir()  # the bundle ships tor and its bridge plugins in one tor/ folder
+    candidates = [base / "tor" / name, base / name] if base is not None else []
     found = shutil.which(name)
     if found:
         candidates.append(Path(found))

@@ -83,8 +83,10 @@ def load_library(vault: Any) -> dict[str, Any]:
             last_info = (last[0], last[1], page.title, pack.title)
     titles = {p.id: p.title for p in packs}
     marks = [(p, q, t, titles.get(p, "")) for p, q, t in progress.bookmarks(vault)]
+    from app.trust import TrustStore
+
     return {"packs": packs, "course": course, "last": last_info, "bookmarks": marks,
-            "opened": library.last_opened(vault)}
+            "opened": library.last_opened(vault), "trust_expired": TrustStore(vault).expired_on()}
 
 
 def _fold(text: str) -> str:
@@ -148,6 +150,10 @@ class LibraryView(QWidget):
         self.remove_button.clicked.connect(self.remove_current)
         self.notice = label("")
         self.notice.setVisible(False)
+        # A trust list past its expiry stays in force, but revocations may be withheld.
+        self.trust_notice = label("")
+        self.trust_notice.setObjectName("notice")
+        self.trust_notice.setVisible(False)
 
         self.tree = QTreeWidget()
         self.tree.setAccessibleName(tr("Packs"))
@@ -192,6 +198,7 @@ class LibraryView(QWidget):
         lcol.addWidget(heading(tr("Library"), level=2))
         lcol.addLayout(tools)
         lcol.addWidget(self.notice)
+        lcol.addWidget(self.trust_notice)
         lcol.addWidget(self.tree)
         lcol.addWidget(self.empty)
         right = QWidget()
@@ -227,6 +234,11 @@ class LibraryView(QWidget):
 
     def _show(self, data: dict[str, Any]) -> None:
         self._data = data
+        expired = data.get("trust_expired")
+        self.trust_notice.setText(tr(
+            "Your list of trusted keys expired on {day}. Keys withdrawn since then may be missing "
+            "from it: import a recent pack, a stick or a sync to get a newer one.", day=expired) if expired else "")
+        self.trust_notice.setVisible(bool(expired))
         self._fill_languages()
         self._populate()
         self.empty.setText("" if data["packs"] else tr("The library is empty."))

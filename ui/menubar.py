@@ -62,6 +62,7 @@ class MenuBar:
             "library": (lambda: self._view().show_library(), unlocked),
             "search": (lambda: self._view().focus_search(), unlocked),
             "usb": (w.open_usb, unlocked),
+            "sync": (w.open_sync, unlocked),
             "share": (w.open_share, unlocked),
             "settings": (w.open_settings, unlocked),
             "quit": (w.close, lambda: True),

@@ -1,4 +1,5 @@
-"""`python -m ui.screenshots --out DIR`: render each main screen, in English and Arabic.
+"""`python -m ui.screenshots --out DIR`: render each main screen, in English and Arabic,
+and the library and starter course in Chinese.
 
 Runs under Xvfb (it re-runs itself through `xvfb-run` when there is no display, and
 falls back to Qt's offscreen platform if Xvfb or Qt's X11 libraries are missing). The
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 LANGS = ("en", "ar")
+# Languages shown only through the first run's library and the starter course.
+COURSE_ONLY_LANGS = ("zh_CN",)
 PASSPHRASE = "screenshots only, not a real passphrase"
 SIZE = (1100, 760)
 
@@ -229,9 +232,11 @@ def run(out: Path) -> list[Path]:
                 if lang == "ar"
                 else "org.satchel.starter.satchel-guide.en"
             )
+            from ui.screenshots_course import course_scenes
             from ui.screenshots_library import library_scenes
 
             written += library_scenes(w, out, lang, shoot, wait_until)
+            written += course_scenes(w, out, lang, shoot, wait_until)
             w.view.open(guide, "pages/03-panic-wipe.md")
             reader = w.view.reader
             wait_until(lambda: reader.data is not None and reader.path == "pages/03-panic-wipe.md")
@@ -286,9 +291,72 @@ def run(out: Path) -> list[Path]:
             for sub in ("home", "damaged", "empty"):
                 panic_wipe(tmp / sub)
             shutil.rmtree(tmp, ignore_errors=True)
+    for lang in COURSE_ONLY_LANGS:
+        written += _course_only(out, lang)
     i18n.set_language("en")
     app.processEvents()
     return written
+
+
+def _course_only(out: Path, lang: str) -> list[Path]:
+    """A first run's library and the starter course in `lang`, without the other scenes."""
+    from app.wipe import panic_wipe
+    from ui import i18n, theme
+    from ui.screenshots_course import course_scenes
+    from ui.window import MainWindow
+
+    _add_system_cjk_font()
+    tmp = Path(tempfile.mkdtemp(prefix="satchel-shots-"))
+    written: list[Path] = []
+    try:
+        i18n.set_language(lang)
+        theme.apply(100, False)
+        home = prepare_home(tmp / "home", lang)
+        w = MainWindow(home, iter_time_ms=5)
+        w.resize(*SIZE)
+        w.show()
+        screen: Any = w.screen
+        screen.field.setText(PASSPHRASE)
+        screen.button.click()
+        wait_until(lambda: w.view is not None and w.view.library.tree.topLevelItemCount() > 0)
+        written.append(shoot(w, out, f"{lang}-library.png"))
+        written += course_scenes(w, out, lang, shoot, wait_until)
+        w.lock()
+        w.close()
+        w.shutdown()
+    finally:
+        panic_wipe(tmp / "home")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+# Satchel ships no CJK face (20 to 60 MB each): Han comes from the system's CJK font, which
+# the app asks a Chinese reader to install (fonts-noto-cjk). The Chinese pictures show a
+# machine that has it; the English and Arabic ones a bare machine.
+SYSTEM_CJK = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+)
+
+
+def _add_system_cjk_font() -> None:
+    from ui import fonts
+    from ui.qt import QApplication, QFont, QFontDatabase
+
+    added: list[str] = []
+    for path in SYSTEM_CJK:
+        if path.is_file():
+            font_id = QFontDatabase.addApplicationFontFromData(path.read_bytes())
+            added += [f for f in QFontDatabase.applicationFontFamilies(font_id) if f.endswith(" SC")]
+    if not added:
+        print("ui.screenshots: no system CJK font (install fonts-noto-cjk); Chinese shows as boxes.",
+              file=sys.stderr)
+        return
+    app = QApplication.instance()
+    font = QFont(app.font())
+    font.setFamilies(list(dict.fromkeys([*font.families(), *added])))
+    app.setFont(font)
+    fonts._renders.clear()
 
 
 def _home(path: Path) -> Any:

@@ -53,6 +53,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("library", ("Alt+Home",), N_("Show the library"), EVERYWHERE, "window", "satchel"),
     Shortcut("search", ("Ctrl+F",), N_("Search the library"), EVERYWHERE, "window", "satchel"),
     Shortcut("usb", ("Ctrl+I",), N_("USB stick: import, copy, check"), EVERYWHERE, "window", "satchel"),
+    Shortcut("sync", ("Ctrl+Shift+T",), N_("Sync over Tor"), EVERYWHERE, "window", "satchel"),
     Shortcut("share", ("Ctrl+Shift+S",), N_("Share packs over Tor"), EVERYWHERE, "window", "satchel"),
     Shortcut("settings", ("Ctrl+,",), N_("Settings"), EVERYWHERE, "window", "satchel"),
     Shortcut("quit", ("Ctrl+Q",), N_("Lock and quit Satchel"), EVERYWHERE, "window", "satchel"),

@@ -191,6 +191,7 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.usb_button.setToolTip(shortcuts.tip("usb"))
         self.wipe_button.setText(tr("Wipe"))  # no mnemonic: only a deliberate gesture wipes
         set_button_text(self.sync_button, tr("Sync over Tor"))
+        self.sync_button.setToolTip(shortcuts.tip("sync"))
         self.sync_button.setAccessibleName(tr("Sync over Tor"))
         self.share_button.setText(tr("Sharing is on"))
         self.share_button.setToolTip(shortcuts.tip("share"))

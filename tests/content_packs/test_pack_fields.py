@@ -107,7 +107,8 @@ USES = [{"pack": "org.example.other", "title": "Other"}]
     ({"uses": USES, "shared_media": [{"path": "media/a.png", "pack": "org.example.other", "size": -1,
                                       "sha256": SHA}]}, "invalid file size"),
     ({"title": "Guide \u202egnp.exe"}, "control characters in its title"),
-    ({"tor": {}}, "does not have the fields"),
+    ({"torrc": {}}, "does not have the fields"),
+    ({"tor": {}}, "invalid tor section"),
 ])
 def test_forged_optional_fields_are_refused(tmp_path: Path, trainer: KeyPair, extra: dict[str, Any],
                                            needle: str) -> None:

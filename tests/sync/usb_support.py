@@ -20,14 +20,23 @@ from app.vault import Vault
 from content_packs.build import build_pack
 from support import FAST_MS, KeyPair, write_source
 
-TOOLS = ("mkfs.vfat", "fusefat", "fusermount")
+TOOLS = ("mkfs.vfat", "fusefat")
+# fusefat depends on fuse or fuse3: Debian installs fusermount, a system with fuse3 fusermount3.
+FUSERMOUNT = ("fusermount", "fusermount3")
 LIVE: list[FatStick] = []
+
+
+def _fusermount() -> str | None:
+    return next((t for t in FUSERMOUNT if shutil.which(t)), None)
 
 
 def need_tools() -> None:
     missing = [t for t in TOOLS if shutil.which(t) is None]
+    if _fusermount() is None:
+        missing.append("fusermount")
     if missing:
-        pytest.fail(f"the FAT32 tests need {', '.join(missing)} (.ci/run installs dosfstools and fusefat)")
+        pytest.fail(f"the FAT32 tests need {', '.join(missing)} (build/system-packages: dosfstools, fusefat; "
+                    "make test installs them)")
     if not os.path.exists("/dev/fuse"):
         pytest.fail("the FAT32 tests need /dev/fuse")
 
@@ -67,10 +76,11 @@ class FatStick:
             self.proc.wait()
 
     def unmount(self) -> None:
+        tool = _fusermount() or "fusermount"
         if mounted(self.path):
-            subprocess.run(["fusermount", "-u", str(self.path)], check=False, capture_output=True)
+            subprocess.run([tool, "-u", str(self.path)], check=False, capture_output=True)
         if mounted(self.path):
-            subprocess.run(["fusermount", "-u", "-z", str(self.path)], check=False, capture_output=True)
+            subprocess.run([tool, "-u", "-z", str(self.path)], check=False, capture_output=True)
         if self.proc is not None:
             try:
                 self.proc.wait(timeout=10)

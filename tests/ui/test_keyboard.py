@@ -81,10 +81,10 @@ def test_library_tab_order_reaches_every_control_and_never_wipe(
     wait_idle(qtbot, w)
     lib = w.view.library
     qtbot.waitUntil(lambda: lib.continue_button.isEnabled())
-    order = walk(qtbot, w.usb_button)
+    order = walk(qtbot, w.sync_button)
     v = w.view
     assert order == [
-        w.usb_button, w.lock_button, v.home_button, v.search_box, v.settings_button,
+        w.sync_button, w.usb_button, w.lock_button, v.home_button, v.search_box, v.settings_button,
         # Remove... is disabled (no pack chosen), so it is not a Tab stop; the bookmarks
         # stand above the pack list, in reading order.
         lib.continue_button, lib.filter_box, lib.language_box, lib.sort_box, lib.add_button,
@@ -100,7 +100,8 @@ def test_reader_and_quiz_tab_order(unlocked: Any, qtbot: Any) -> None:
     active(qtbot, w)
     r = open_page(qtbot, w, "org.test.course", "pages/long.md")
     order = walk(qtbot, r.outline)
-    top = [w.usb_button, w.lock_button, w.view.home_button, w.view.search_box, w.view.settings_button]
+    top = [w.sync_button, w.usb_button, w.lock_button, w.view.home_button, w.view.search_box,
+           w.view.settings_button]
     assert order == [
         r.outline, r.back_button, r.prev_button, r.next_button, r.smaller, r.larger,
         r.bookmark, r.note_toggle, r.done_toggle, r.browser, *top,
@@ -344,7 +345,8 @@ def test_search_tab_order(unlocked: Any, qtbot: Any) -> None:
     v.search_box.setText("safety")
     qtbot.waitUntil(lambda: v.search.results.count() > 0, timeout=10000)
     order = walk(qtbot, v.search_box)
-    assert order == [v.search_box, v.settings_button, v.search.results, w.usb_button, w.lock_button, v.home_button]
+    assert order == [v.search_box, v.settings_button, v.search.results, w.sync_button, w.usb_button, w.lock_button,
+                     v.home_button]
 
 
 def test_every_dialog_is_walked_in_reading_order(unlocked: Any, qtbot: Any) -> None:

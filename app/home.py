@@ -35,8 +35,9 @@ ASIDE = ".aside"
 MARKER = ".satchel-home"
 # Folders that rooms above the core keep in the home, under neutral names; the panic
 # wipe removes them as well. "cache": the data folder of the tor process Satchel starts
-# (sync.tor): tor's directory cache and guard state, which would show Tor was used.
-AUX_DIRS = ("cache",)
+# (sync.tor): tor's directory cache and guard state, which would show Tor was used;
+# "spool": the same for the tor that carries a trainer's share (sync.share).
+AUX_DIRS = ("cache", "spool")
 
 
 def default_home() -> Path:

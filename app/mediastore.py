@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.seekable import RandomAccessReader
-from app.vault import Vault
+from app.vault import ReadConnection, Vault
 
 ROW_BYTES = 4 * 1024 * 1024  # rows of kept bytes and of blobs (a picture decrypts in a row or two)
 
@@ -168,24 +168,22 @@ def drop_unused_blobs(conn: Any) -> None:
 
 class KeptPackReader(RandomAccessReader):
     """A seekable, read-only file over a pack's signed bytes as the vault keeps them:
-    rows of bytes, and rows naming a media blob."""
+    rows of bytes, and rows naming a media blob. With `source` (a Vault.reader()
+    connection) it reads through that second connection instead of the vault's own, so
+    a trainer's share can serve packs while the app keeps using the vault."""
 
-    def __init__(self, vault: Vault, pack_id: str) -> None:
+    def __init__(self, vault: Vault, pack_id: str, source: ReadConnection | None = None) -> None:
         super().__init__()
         self._vault = vault
+        self._source = source
         self._pieces: list[tuple[str, Any, int, int]] = []  # (table, key, seq, size)
-        with vault.lock:
-            rows = vault.conn.execute(
-                "SELECT seq, length(data), blob FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)
-            ).fetchall()
-            for seq, size, blob in rows:
-                if blob is None:
-                    self._pieces.append(("pack_chunks", pack_id, seq, size))
-                    continue
-                parts = vault.conn.execute(
-                    "SELECT seq, length(data) FROM media_blobs WHERE sha256 = ? ORDER BY seq", (blob,)
-                ).fetchall()
-                self._pieces.extend(("media_blobs", blob, part, part_size) for part, part_size in parts)
+        for seq, size, blob in self._fetchall(
+                "SELECT seq, length(data), blob FROM pack_chunks WHERE pack_id = ? ORDER BY seq", (pack_id,)):
+            if blob is None:
+                self._pieces.append(("pack_chunks", pack_id, seq, size))
+                continue
+            parts = self._fetchall("SELECT seq, length(data) FROM media_blobs WHERE sha256 = ? ORDER BY seq", (blob,))
+            self._pieces.extend(("media_blobs", blob, part, part_size) for part, part_size in parts)
         self._starts: list[int] = []
         total = 0
         for piece in self._pieces:
@@ -194,15 +192,24 @@ class KeptPackReader(RandomAccessReader):
         self._size = total
         self._cache: tuple[int, bytes] | None = None
 
+    def _fetchall(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        if self._source is not None:
+            return self._source.fetchall(sql, params)
+        with self._vault.lock:
+            return list(self._vault.conn.execute(sql, params).fetchall())
+
     def _piece(self, index: int) -> bytes:
         if self._cache and self._cache[0] == index:
             return self._cache[1]
         table, key, seq, _ = self._pieces[index]
         column = "pack_id" if table == "pack_chunks" else "sha256"
-        with self._vault.lock:  # the table and column names are fixed strings, never input
-            row = self._vault.conn.execute(
-                f"SELECT data FROM {table} WHERE {column} = ? AND seq = ?", (key, seq)
-            ).fetchone()
+        # The table and column names are fixed strings, never input.
+        sql, params = f"SELECT data FROM {table} WHERE {column} = ? AND seq = ?", (key, seq)
+        if self._source is not None:
+            row = self._source.fetchone(sql, params)
+        else:
+            with self._vault.lock:
+                row = self._vault.conn.execute(sql, params).fetchone()
         data = bytes(row[0]) if row else b""
         self._cache = (index, data)
         return data

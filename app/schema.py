@@ -21,7 +21,7 @@ Step = str | Callable[[Any], None]
 
 
 def _search_with_word_forms(conn: Any) -> None:
-    """7 -> 8: the index gains word forms (stems), Traditional Chinese folded to
+    """8 -> 9: the index gains word forms (stems), Traditional Chinese folded to
     Simplified, Arabic words found with or without the article, and a column for the
     chapter title (title and chapter tokens also marked, so title matches are found
     without reading the text's postings); a vocabulary view over the index suggests
@@ -245,7 +245,22 @@ MIGRATIONS: list[Step] = [
         PRIMARY KEY (download_id, seq)
     );
     """,
-    # 7 -> 8: word forms, folded Chinese, the chapter title; the index rebuilt.
+    # 7 -> 8: a trainer shares packs from the app over Tor (issue 15). A persistent share
+    # keeps its onion service key and its client-authorization key here (the same address
+    # and share line next time, until revoked), with the key id that signs its index. A
+    # repository followed from a share line remembers the signing key the line named:
+    # its index must be signed by exactly that key.
+    """
+    CREATE TABLE shares (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        service_key  TEXT NOT NULL,
+        client_key   BLOB NOT NULL,
+        signer       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+    );
+    ALTER TABLE repositories ADD COLUMN signer TEXT;
+    """,
+    # 8 -> 9: word forms, folded Chinese, the chapter title; the index rebuilt.
     _search_with_word_forms,
 ]
 

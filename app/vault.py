@@ -21,6 +21,9 @@ Guarantees:
   SQLCipher's copy of the key) is closed as soon as no statement runs.
 - The data key lives only in bytearrays that are wiped; it reaches SQLCipher without
   ever becoming a Python string (app.sqlkey).
+- Work that serves from the vault to others (a trainer's share, sync.share) registers
+  `when_locked`: its hook runs the moment the vault locks or is wiped, on the locking
+  thread, right after the key is zeroed, so the share stops at once with it.
 """
 
 from __future__ import annotations
@@ -152,6 +155,7 @@ class Vault:
         self._closer: threading.Thread | None = None
         self._state = threading.Lock()  # guards every change of _conn
         self._readers: set[ReadConnection] = set()
+        self._lock_hooks: list[Callable[[], None]] = []
         wipe_mod.register_key_holder(self)
 
     # -- opening -------------------------------------------------------------------
@@ -352,6 +356,21 @@ class Vault:
                 self._readers.discard(reader)
             reader.close()
 
+    def when_locked(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Run `hook` once, the moment this vault locks or is wiped (from any thread; it
+        must be quick and must not use the vault). Returns a function that unregisters it.
+        A vault already locked runs it at once."""
+        with self._state:
+            if self._conn is not None:
+                self._lock_hooks.append(hook)
+                return lambda: self._forget_hook(hook)
+        hook()
+        return lambda: None
+
+    def _forget_hook(self, hook: Callable[[], None]) -> None:
+        with self._state, contextlib.suppress(ValueError):
+            self._lock_hooks.remove(hook)
+
     def _close_readers(self) -> None:
         for reader in list(self._readers):
             reader.close(wait=0.5)
@@ -474,6 +493,13 @@ class Vault:
         for reader in list(self._readers):  # read-only connections stop reading at once
             reader.close(wait=0)
         self._zero_key()
+        with self._state:
+            hooks, self._lock_hooks = self._lock_hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception as exc:  # a failing hook never keeps the vault open
+                log.warning("a lock hook failed (%s)", type(exc).__name__)
         if conn is None:
             return
         with contextlib.suppress(Exception):

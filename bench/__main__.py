@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and print each figure beside its same-run baseline.
 
 `python -m bench [NAME ...]` runs only the named groups (vault, packs, search, material, ui, usb, library, style,
-bundle, tor).
+bundle, tor, share).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ GROUPS = {
     "style": "bench.bench_style",
     "bundle": "bench.bench_bundle",
     "tor": "bench.bench_tor",
+    "share": "bench.bench_share",
 }
 
 

@@ -118,3 +118,29 @@ class Stalled(TransferFailed):
 
 class IndexRefused(SyncError):
     """The repository's index is not signed by a trusted key, or older than one seen."""
+
+
+# -- sharing packs from the app (issue 15) --------------------------------------------
+
+class BadShareLine(BadRepositoryUrl):
+    """A share line is malformed, mistyped or from a newer Satchel."""
+
+
+class ShareError(SyncError):
+    """A share could not start or keep running (the sentence says why and what to do)."""
+
+
+class ShareKeyMismatch(ShareError):
+    """A persistent share is signed with another key than the one given."""
+
+
+class NothingToShare(ShareError):
+    """No pack to share: none named is in the library, or none is signed by the key."""
+
+
+class ShareAlreadyRunning(ShareError):
+    """A share from this library is already running (here or in another Satchel)."""
+
+
+class SharePublishFailed(ShareError):
+    """Tor could not publish the share's onion service."""

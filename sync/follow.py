@@ -7,12 +7,15 @@ survives removing and adding the repository again, so an old index can never be
 replayed to this vault (TUF's rollback attack).
 
 `client_key` is the x25519 key of an onion service with client authorization (what a
-share link from a trainer carries, issue 15); sync hands it to the tor Satchel starts
-before reaching that repository.
+trainer's share line carries, issue 15); sync hands it to the tor Satchel starts
+before reaching that repository. `signer` is the key id the share line named: that
+repository's index must be signed by exactly that key (sync.remote), not merely by
+some key the vault trusts.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -23,6 +26,7 @@ from sync.onion import RepoUrl, parse_repo_url
 from sync.tor import check_client_key
 
 MAX_REPOSITORIES = 100
+_KEY_ID_RE = re.compile(r"^[0-9A-F]{16}\Z")
 FLOOR_PREFIX = ":index:"
 
 
@@ -34,11 +38,12 @@ class Followed:
     index_version: int | None = None
     index_expires: int | None = None
     last_sync: int | None = None
+    signer: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {"url": str(self.url), "added_at": self.added_at, "index_version": self.index_version,
                 "index_expires": self.index_expires, "last_sync": self.last_sync,
-                "needs_key": self.client_key is not None}
+                "needs_key": self.client_key is not None, "signer": self.signer}
 
 
 def _int(value: object) -> int | None:
@@ -47,13 +52,13 @@ def _int(value: object) -> int | None:
 
 def _row(r: tuple[object, ...]) -> Followed:
     return Followed(parse_repo_url(str(r[0])), _int(r[1]) or 0, r[2] if isinstance(r[2], str) else None,
-                    _int(r[3]), _int(r[4]), _int(r[5]))
+                    _int(r[3]), _int(r[4]), _int(r[5]), r[6] if isinstance(r[6], str) else None)
 
 
 def list_repositories(vault: Vault) -> list[Followed]:
     with vault.lock:
         rows = vault.conn.execute(
-            "SELECT url, added_at, client_key, index_version, index_expires, last_sync FROM repositories "
+            "SELECT url, added_at, client_key, index_version, index_expires, last_sync, signer FROM repositories "
             "ORDER BY added_at, url").fetchall()
     out = []
     for r in rows:
@@ -64,25 +69,31 @@ def list_repositories(vault: Vault) -> list[Followed]:
     return out
 
 
-def add_repository(vault: Vault, text: str, client_key: str | None = None) -> tuple[Followed, bool]:
+def add_repository(vault: Vault, text: str, client_key: str | None = None,
+                   signer: str | None = None) -> tuple[Followed, bool]:
     """Follow a repository; returns it and whether it is new (adding twice changes nothing,
-    except that a key given now replaces the one kept)."""
+    except that a key or a signer given now replaces the one kept)."""
     url = parse_repo_url(text)
     if client_key is not None:
         try:
             client_key = check_client_key(client_key)
         except ValueError:
             raise BadRepositoryUrl("That is not a valid key for the repository.") from None
+    if signer is not None and not _KEY_ID_RE.match(signer):
+        raise BadRepositoryUrl("That is not a valid signing key id.")
     with vault.transaction() as conn:
         row = conn.execute("SELECT url FROM repositories WHERE url = ?", (str(url),)).fetchone()
         if row is None:
             count = conn.execute("SELECT count(*) FROM repositories").fetchone()[0]
             if count >= MAX_REPOSITORIES:
                 raise BadRepositoryUrl(f"Satchel follows at most {MAX_REPOSITORIES} repositories.")
-            conn.execute("INSERT INTO repositories (url, added_at, client_key) VALUES (?, ?, ?)",
-                         (str(url), int(time.time()), client_key))
-        elif client_key is not None:
-            conn.execute("UPDATE repositories SET client_key = ? WHERE url = ?", (client_key, str(url)))
+            conn.execute("INSERT INTO repositories (url, added_at, client_key, signer) VALUES (?, ?, ?, ?)",
+                         (str(url), int(time.time()), client_key, signer))
+        else:
+            if client_key is not None:
+                conn.execute("UPDATE repositories SET client_key = ? WHERE url = ?", (client_key, str(url)))
+            if signer is not None:
+                conn.execute("UPDATE repositories SET signer = ? WHERE url = ?", (signer, str(url)))
     found = next(f for f in list_repositories(vault) if f.url == url)
     return found, row is None
 

@@ -156,7 +156,7 @@ def _sync_one(vault: Vault, tor: TorConnection, repo: Followed, store: TrustStor
     listener.repository(url, "connecting")
     with OnionClient(tor.socks, repo.url, deadlines, cancel, report.traffic) as client:
         tor.prepare(repo.url, repo.client_key)
-        remote = fetch_index(client, vault, store)
+        remote = fetch_index(client, vault, store, repo.signer)
         outcome.reached, outcome.warning, outcome.index_version = True, remote.warning, remote.version
         listener.repository(url, "reached")
         outcome.planned = plan_index(vault, store, url, remote.index)

@@ -103,6 +103,21 @@ def _previous(folder: Path) -> Index | None:
         return None
 
 
+def next_version(previous: int | None, now: int) -> int:
+    """Rule 4: an index version that only goes up, even for a publisher (or a trainer's
+    share) that lost the previous one: the larger of the previous plus one and now."""
+    return max(now, (previous or 0) + 1)
+
+
+def signed_index(entries: Sequence[IndexEntry], key: SecretKey, trust_list: tuple[bytes, bytes] | None,
+                 version: int, expires: int, now: int) -> tuple[Index, bytes, bytes]:
+    """An online repository's index and its signature (what `repo publish` writes and a
+    trainer's share serves from memory): (index, index bytes, signature bytes)."""
+    index = Index(now, tuple(entries), trust_list, version, expires)
+    data = index.to_bytes()
+    return index, data, sign_index(data, key, index.created).encode("utf-8")
+
+
 def publish(folder: Path, packs: Sequence[Path], key: SecretKey, expires_days: int = DEFAULT_EXPIRY_DAYS,
             now: int | None = None) -> PublishReport:
     """Write or top up the repository in `folder` with `packs`, signed by `key`."""
@@ -134,7 +149,7 @@ def publish(folder: Path, packs: Sequence[Path], key: SecretKey, expires_days: i
         if sha == old.sha256 and size == old.size:
             kept.append(old)
     now = int(time.time()) if now is None else now
-    version = max(now, (previous.version or 0) + 1 if previous is not None else 1)
+    version = next_version(previous.version if previous is not None else None, now)
     expires = now + expires_days * 86400
     report = PublishReport(folder, version, expires, key.public.key_id_hex, kept=kept)
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,9 +161,7 @@ def publish(folder: Path, packs: Sequence[Path], key: SecretKey, expires_days: i
                 if sha != e.sha256:
                     raise SyncError(f"{path.name} changed while it was being published; publish again.")
             report.added.append(e)
-        index = Index(now, tuple(kept + report.added), load_bundled_list(), version, expires)
-        data = index.to_bytes()
-        signature = sign_index(data, key, index.created).encode("utf-8")
+        index, data, signature = signed_index(kept + report.added, key, load_bundled_list(), version, expires, now)
         write_atomic(folder, INDEX_NAME, [data], len(data))
         write_atomic(folder, INDEX_SIG_NAME, [signature], len(signature))
     except OSError as exc:

@@ -6,6 +6,8 @@ Online, the index decides what Satchel downloads, so it is held to more than a s
 2. they are judged by the same code as a stick's index (sync.repository.read_index):
    the signature is verified over the exact bytes before anything is parsed, and it
    must be by a key this vault trusts, not revoked and not expired;
+   a repository followed from a trainer's share line also needs the index signed by
+   exactly the key that line named;
 3. the index must carry a version and an expiry (what `satchel repo publish` writes);
 4. its version must not be lower than the highest one seen from this repository
    (IndexRefused: an old index replayed); the floor then rises to it, at once;
@@ -98,7 +100,7 @@ _REFUSED = {
 
 
 def judge_index(vault: Vault, store: TrustStore, url: RepoUrl, data: bytes, sig: bytes | None,
-                now: int | None = None) -> RemoteIndex:
+                now: int | None = None, signer: str | None = None) -> RemoteIndex:
     """Rules 2 to 5 on fetched bytes; raises IndexRefused with one sentence."""
     files = {INDEX_NAME: data} | ({INDEX_SIG_NAME: sig} if sig is not None else {})
     report: IndexReport = read_index(_Memory(files), store)
@@ -110,7 +112,11 @@ def judge_index(vault: Vault, store: TrustStore, url: RepoUrl, data: bytes, sig:
         key_id = minisign.parse_signature(sig).key_id
     except MinisignError:   # read_index verified it; this cannot happen
         raise IndexRefused(_REFUSED[FORGED]) from None
-    grant = store.grant_for(int.from_bytes(key_id, "little").to_bytes(8, "big").hex().upper())
+    key_id_hex = int.from_bytes(key_id, "little").to_bytes(8, "big").hex().upper()
+    if signer is not None and key_id_hex != signer:
+        raise IndexRefused(f"The share's index is signed by key {key_id_hex}, not by the trainer's key {signer} "
+                           "that its share line names; nothing was downloaded from it.")
+    grant = store.grant_for(key_id_hex)
     if grant is None or grant.revoked or (grant.expires is not None and now > grant.expires):
         raise IndexRefused("The key that signed the repository's index is revoked or expired; nothing was "
                            "downloaded from it.")
@@ -128,7 +134,7 @@ def judge_index(vault: Vault, store: TrustStore, url: RepoUrl, data: bytes, sig:
     return RemoteIndex(url, index, report.signer or "", index.version, index.expires, now > index.expires)
 
 
-def fetch_index(client: OnionClient, vault: Vault, store: TrustStore) -> RemoteIndex:
+def fetch_index(client: OnionClient, vault: Vault, store: TrustStore, signer: str | None = None) -> RemoteIndex:
     """Fetch the index and its signature (rule 1), then judge them."""
     try:
         data = client.get_small(INDEX_NAME, MAX_INDEX_BYTES)
@@ -142,4 +148,4 @@ def fetch_index(client: OnionClient, vault: Vault, store: TrustStore) -> RemoteI
         if exc.status != 404:
             raise
         sig = None
-    return judge_index(vault, store, client.url, data, sig)
+    return judge_index(vault, store, client.url, data, sig, signer=signer)

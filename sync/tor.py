@@ -43,8 +43,15 @@ from sync.http import SocksEndpoint
 from sync.onion import RepoUrl
 
 log = logging.getLogger(__name__)
-# stem logs the commands it sends at its TRACE level; a client key must never reach a log.
-logging.getLogger("stem").setLevel(logging.WARNING)
+
+
+def quiet_stem() -> None:
+    """stem logs the commands it sends (keys among them) at its TRACE level, and sets its
+    logger to TRACE when `stem.util.log` is first imported: import it, then turn it down,
+    so that no key can ever reach a log handler."""
+    import stem.util.log  # noqa: F401
+
+    logging.getLogger("stem").setLevel(logging.WARNING)
 
 DEFAULT_SOCKS_PORTS = (9150, 9050)   # Tor Browser, then a system tor
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -5,8 +5,9 @@ Guarantees:
   inside the frozen app), else the system (PATH, /usr/sbin, /usr/bin); bridges' plugins
   (obfs4proxy, snowflake-client) the same way. A missing one is one sentence.
 - Configuration goes to tor on standard input: no torrc file, no temporary file. Its
-  data folder is the home's neutral folder "cache" (mode 0700); tor logs to a pipe that
-  is read into a small in-memory buffer and never written anywhere.
+  data folder is the home's neutral folder "cache" (mode 0700), or "spool" for the tor
+  that carries a trainer's share (so a sync can run beside a share); tor logs to a pipe
+  that is read into a small in-memory buffer and never written anywhere.
 - SOCKS and control listen on loopback ports that tor picks itself; the SOCKS port
   isolates circuits by SOCKS credentials and reports Tor's extended errors.
 - Every wait has a deadline Satchel enforces itself (stem's own start-up timeout uses
@@ -37,9 +38,12 @@ from content_packs.bridges import Bridge
 from sync.errors import TorBlocked, TorFailed, TorNotFound, TransferCancelled
 from sync.http import SocksEndpoint
 from sync.onion import RepoUrl
-from sync.tor import Progress, check_client_key, track
+from sync.tor import Progress, check_client_key, quiet_stem, track
+
+quiet_stem()
 
 DATA_DIR = "cache"
+SHARE_DATA_DIR = "spool"       # the tor that carries a trainer's share (sync.share)
 START_DEADLINE = 30.0          # until tor's control port is open
 BOOTSTRAP_DEADLINE = 180.0     # until tor reports 100 %
 _CONTROL_RE = re.compile(r"Opened Control listener connection \(ready\) on 127\.0\.0\.1:([0-9]{1,5})")
@@ -79,8 +83,10 @@ class ManagedTor:
 
     def __init__(self, home: Home, tor_path: Path | None = None, bridges: Sequence[Bridge] = (),
                  progress: Progress | None = None, cancel: threading.Event | None = None,
-                 deadline: float = BOOTSTRAP_DEADLINE, extra: Mapping[str, Sequence[str]] | None = None) -> None:
+                 deadline: float = BOOTSTRAP_DEADLINE, extra: Mapping[str, Sequence[str]] | None = None,
+                 folder: str = DATA_DIR) -> None:
         self.home = home
+        self.folder = folder
         self.tor_path = tor_path
         self.bridges = list(bridges)
         self.progress_cb = progress
@@ -100,7 +106,7 @@ class ManagedTor:
 
     @property
     def data_dir(self) -> Path:
-        return self.home.aux_dir(DATA_DIR)
+        return self.home.aux_dir(self.folder)
 
     def _config(self, plugins: dict[str, Path]) -> str:
         lines = [

@@ -1,4 +1,5 @@
-"""The app's own file picker: pack files, a folder of packs, or a public key file.
+"""The app's own file picker: pack files, a folder of packs, a public key file, or the
+trainer's own secret key file (to sign a share's index).
 
 Guarantees:
 - Qt's widget-based file dialog is used (DontUseNativeDialog): a native GTK, KDE or
@@ -26,7 +27,7 @@ from pathlib import Path
 from ui.i18n import tr
 from ui.qt import QDir, QFileDialog, QSettings, Qt, QUrl, QWidget
 
-PACKS, FOLDER, KEY = "packs", "folder", "key"
+PACKS, FOLDER, KEY, SECRET = "packs", "folder", "key", "secret"
 _NOWHERE = os.path.join(os.devnull, "satchel-keeps-no-qt-settings")
 _INI_PLATFORM = not sys.platform.startswith(("win", "darwin"))
 
@@ -62,7 +63,7 @@ def pick(parent: QWidget | None, kind: str, chosen: Callable[[list[Path]], None]
     forget_settings()
     places = _start_places()
     titles = {PACKS: tr("Choose pack files"), FOLDER: tr("Choose a folder of packs"),
-              KEY: tr("Choose the trainer's public key file")}
+              KEY: tr("Choose the trainer's public key file"), SECRET: tr("Choose your secret key file")}
     dialog = QFileDialog(parent, titles[kind], str(places[0]))
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     dialog.setOption(QFileDialog.Option.ReadOnly, True)
@@ -79,6 +80,9 @@ def pick(parent: QWidget | None, kind: str, chosen: Callable[[list[Path]], None]
     elif kind == FOLDER:
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    elif kind == SECRET:
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters([tr("Secret keys (*.key)"), tr("All files (*)")])
     else:
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilters([tr("Public keys (*.pub)"), tr("All files (*)")])

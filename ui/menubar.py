@@ -1,10 +1,11 @@
 """The main window's menu bar and keyboard actions, made from ui/shortcuts.py.
 
-Menus: Satchel (library, search, back to results, USB stick, settings, lock, wipe, quit), Reading (page
-by page, bookmark, note, done, notes and bookmarks, text size) and Help (keyboard
-shortcuts, about). Each action shows its keys; an action is enabled only when it can do
-something (the Reading menu while a page is open, the library actions while unlocked),
-so a key that cannot act is left to the focused widget.
+Menus: Satchel (library, search, back to results, USB stick, sync and share over Tor,
+settings, lock, wipe, quit), Reading (page by page, bookmark, note, done, notes and
+bookmarks, text size) and Help (keyboard shortcuts, about). Each action shows its keys;
+an action is enabled only when it can do something (the Reading menu while a page is
+open, the library actions while unlocked), so a key that cannot act is left to the
+focused widget.
 
 The menus show no content: no titles, no pack names, nothing a glance could read.
 """
@@ -64,6 +65,7 @@ class MenuBar:
             "results": (lambda: self._view().show_results(), self._results_kept),
             "usb": (w.open_usb, unlocked),
             "sync": (w.open_sync, unlocked),
+            "share": (w.open_share, unlocked),
             "settings": (w.open_settings, unlocked),
             "quit": (w.close, lambda: True),
             "help": (lambda: self.open_dialog("help"), lambda: True),

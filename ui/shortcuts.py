@@ -61,6 +61,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("results", ("Alt+Left",), N_("Back to the search results"), EVERYWHERE, "window", "satchel"),
     Shortcut("usb", ("Ctrl+I",), N_("USB stick: import, copy, check"), EVERYWHERE, "window", "satchel"),
     Shortcut("sync", ("Ctrl+Shift+T",), N_("Sync over Tor"), EVERYWHERE, "window", "satchel"),
+    Shortcut("share", ("Ctrl+Shift+S",), N_("Share packs over Tor"), EVERYWHERE, "window", "satchel"),
     Shortcut("settings", ("Ctrl+,",), N_("Settings"), EVERYWHERE, "window", "satchel"),
     Shortcut("quit", ("Ctrl+Q",), N_("Lock and quit Satchel"), EVERYWHERE, "window", "satchel"),
     Shortcut("help", ("F1",), N_("Keyboard shortcuts"), EVERYWHERE, "window", "help"),

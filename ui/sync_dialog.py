@@ -11,6 +11,9 @@ Guarantees:
   arrived of a download stays in the vault for the next sync.
 - Addresses and the connection choice are kept inside the vault (settings), never in
   QSettings; text from a repository or a pack is shown through `clean()` in plain items.
+- A trainer's share line pasted as the address is followed only once its signing key is
+  trusted: the dialog shows the key's fingerprint to compare with the one the trainer
+  reads aloud, and trusts it only on Yes.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ FAILURES = {
     "UntrustedSigner": N_("Refused: the pack is not signed by a key you trust."),
     "VersionRefused": N_("Refused: you already have this version or a newer one."),
     "BadRepositoryUrl": N_("That is not an onion repository address (http://….onion/)."),
+    "BadShareLine": N_("That share line is not right; copy it again."),
 }
 UNREACHABLE_KINDS = {"RepositoryUnreachable", "TransferFailed", "HttpStatusError", "Redirected", "TooLarge",
                      "Stalled", "RangeIgnored"}
@@ -183,6 +187,7 @@ class SyncDialog(QDialog):
         self.tor_extra = tor_extra          # torrc lines of a private test network, else None
         self.job: _Job | None = None
         self.report: Any = None
+        self.question: Any = None           # "Trust the trainer's key?" while it is open
         self.setWindowTitle(tr("Sync over Tor"))
 
         self.repo_table = self._table([tr("Repository"), tr("State")])
@@ -292,7 +297,11 @@ class SyncDialog(QDialog):
 
     def follow(self) -> None:
         from sync.follow import add_repository
+        from sync.shareline import looks_like_share_line
 
+        if looks_like_share_line(self.address.text()):
+            self._follow_share(self.address.text())
+            return
         try:
             add_repository(self.vault, self.address.text())
         except Exception as exc:
@@ -301,6 +310,58 @@ class SyncDialog(QDialog):
         self.address.clear()
         self._load()
         self.status.setText(tr("Following it now; press Sync now to fetch its packs over Tor."))
+
+    def _follow_share(self, text: str) -> None:
+        """A trainer's share line: followed once its signing key is trusted, after the
+        person compared the fingerprint with the one the trainer reads aloud."""
+        from app.trust import TrustStore
+        from sync.shareline import parse_share_line
+        from ui.qt import QMessageBox
+
+        try:
+            line = parse_share_line(text)
+        except Exception as exc:
+            self.status.setText(failure_sentence(_kind(exc)))
+            return
+        store = TrustStore(self.vault)
+        key = line.signer
+        grant = store.grant_for(key.key_id_hex)
+        if grant is not None and not grant.revoked and grant.key.raw == key.raw:
+            self._add_share(line)
+            return
+        if store.key_id_clash(key) is not None or (grant is not None and grant.revoked):
+            self.status.setText(tr("This share's key cannot be trusted: it was revoked, or another key uses the "
+                                   "same key id."))
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Trust the trainer's key?"),
+                          tr("This share is signed by the trainer's key {key_id}. Compare this fingerprint with "
+                             "the one the trainer reads aloud, group by group:\n\n{fingerprint}\n\nTrust this "
+                             "key and follow the share?", key_id=key.key_id_hex, fingerprint=key.fingerprint()),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda result: self._trust_answered(line, result == QMessageBox.StandardButton.Yes))
+        self.question = box
+        box.open()
+
+    def _trust_answered(self, line: Any, yes: bool) -> None:
+        from app.trust import TrustStore
+
+        self.question = None
+        if not yes:
+            self.status.setText(tr("The share was not added: its key is not trusted. Compare the fingerprint with "
+                                   "the one the trainer reads aloud, then try again."))
+            return
+        TrustStore(self.vault).add_manual(line.signer)
+        self._add_share(line)
+
+    def _add_share(self, line: Any) -> None:
+        from sync.follow import add_repository
+
+        add_repository(self.vault, str(line.url), client_key=line.client_key_b64, signer=line.signer.key_id_hex)
+        self.address.clear()
+        self._load()
+        self.status.setText(tr("Following the trainer's share now; press Sync now to fetch its packs over Tor."))
 
     def unfollow(self) -> None:
         from sync.follow import remove_repository

@@ -82,11 +82,17 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.usb_button.clicked.connect(lambda: self.open_usb())
         self.sync_button = push("")
         self.sync_button.clicked.connect(lambda: self.open_sync())
+        # Shown only while a share runs (it outlives its dialog): the window says so plainly.
+        self.share_button = push("")
+        self.share_button.setObjectName("sharing-on")
+        self.share_button.clicked.connect(lambda: self.open_share())
         self.usb_button.setVisible(False)
         self.sync_button.setVisible(False)
+        self.share_button.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(self.brand)
         bar.addStretch(1)
+        bar.addWidget(self.share_button)
         bar.addWidget(self.sync_button)
         bar.addWidget(self.usb_button)
         bar.addWidget(self.lock_button)
@@ -187,6 +193,8 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         set_button_text(self.sync_button, tr("Sync over Tor"))
         self.sync_button.setToolTip(shortcuts.tip("sync"))
         self.sync_button.setAccessibleName(tr("Sync over Tor"))
+        self.share_button.setText(tr("Sharing is on"))
+        self.share_button.setToolTip(shortcuts.tip("share"))
         self.wipe_button.setAccessibleName(tr("Wipe everything now"))
         self.wipe_button.setToolTip(shortcuts.tip("wipe", tr("Destroy the whole library at once")))
         self.menus.retranslate()
@@ -467,6 +475,7 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         self.lock_button.setVisible(False)
         self.usb_button.setVisible(False)
         self.sync_button.setVisible(False)
+        self.share_button.setVisible(False)
 
     def _close_dialogs(self) -> None:
         from ui.panic import close_dialogs
@@ -564,6 +573,25 @@ class MainWindow(ReadingOrderTabs, QMainWindow):
         dialog.finished.connect(lambda *_: self._usb_closed())
         dialog.open()
         return dialog
+
+    def open_share(self) -> Any:
+        """The share dialog (a trainer shares packs over Tor); only while unlocked. It shares
+        only when asked to; the share outlives the dialog, never the session."""
+        if self.session is None:
+            return None
+        from ui.qt import Qt
+        from ui.share_dialog import ShareDialog, events
+
+        events().changed.connect(self._share_changed, Qt.ConnectionType.UniqueConnection)
+        dialog = ShareDialog(self.session.vault, self, session=self.session)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _share_changed(self) -> None:
+        from ui.share_dialog import current_share
+
+        self.share_button.setVisible(self.session is not None and current_share(self.session.vault) is not None)
 
     def _usb_closed(self) -> None:
         # Packs may have arrived: show the library as it is now.

@@ -32,7 +32,7 @@ from crypto.secure import harden_process
 # only --home) opens its window without paying for them first.
 
 Handler = Callable[[argparse.Namespace, Home], int]
-GROUPS = ("vault", "library", "packs", "trust", "usb", "repo", "sync")  # modules of app/cli/, in --help order
+GROUPS = ("vault", "library", "packs", "trust", "usb", "repo", "sync", "share")  # modules of app/cli/, in --help order
 
 
 def group_modules() -> tuple[ModuleType, ...]:

@@ -2,7 +2,10 @@
 
 `publish` needs no vault (a publisher signs with a key file, ideally on an offline
 computer, and copies the folder to the web server); `add`, `list` and `remove` keep
-the repositories a vault follows inside that vault.
+the repositories a vault follows inside that vault. `add` also takes a trainer's share
+line (sync.shareline): its signing key must be trusted first (the fingerprint compared
+with the one the trainer reads aloud), and the client key it carries is kept inside
+the vault with the repository.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.cli.io import open_vault, out, out_json, positive_int, read_secret_key
+from app.cli.io import confirm, open_vault, out, out_json, positive_int, read_private_line, read_secret_key
 from app.home import Home
 
 
@@ -39,12 +42,53 @@ def cmd_repo_publish(args: argparse.Namespace, home: Home) -> int:
 def cmd_repo_add(args: argparse.Namespace, home: Home) -> int:
     from sync.follow import add_repository
     from sync.onion import parse_repo_url
+    from sync.shareline import looks_like_share_line
 
-    parse_repo_url(args.url)   # a bad address is refused before the passphrase is asked
+    # Without an argument the address or share line is asked for without echo, so a
+    # share line (a secret) stays out of the shell's history and the process list.
+    text = args.url if args.url is not None else read_private_line("Share line or address: ",
+                                                                  "a share line or an address")
+    if looks_like_share_line(text):
+        return _add_share(args, home, text)
+    parse_repo_url(text)   # a bad address is refused before the passphrase is asked
     with open_vault(home) as vault:
-        followed, new = add_repository(vault, args.url)
+        followed, new = add_repository(vault, text)
     out(f"Now following {followed.url}; 'satchel sync' fetches its new packs over Tor." if new else
         f"Already following {followed.url}.")
+    return 0
+
+
+def _add_share(args: argparse.Namespace, home: Home, text: str) -> int:
+    """A trainer's share line: follow it only once its signing key is trusted, after the
+    participant compared the key's fingerprint with the one the trainer reads aloud."""
+    from app.errors import SatchelError
+    from app.trust import TrustStore
+    from sync.follow import add_repository
+    from sync.shareline import parse_share_line
+
+    line = parse_share_line(text)   # a malformed line is refused before the passphrase is asked
+    key = line.signer
+    with open_vault(home) as vault:
+        store = TrustStore(vault)
+        grant = store.grant_for(key.key_id_hex)
+        if grant is None or grant.revoked or grant.key.raw != key.raw:
+            clash = store.key_id_clash(key)
+            if clash is not None or (grant is not None and grant.revoked):
+                raise SatchelError(clash or f"The share is signed by key {key.key_id_hex}, which is revoked; it was "
+                                   "not added.")
+            out("This share is signed by the trainer's key:")
+            out(f"Key id:      {key.key_id_hex}")
+            out(f"Fingerprint: {key.fingerprint()}")
+            out("Compare the fingerprint with the one the trainer reads aloud, group by group.")
+            if not args.yes and not confirm("Trust this key and follow the share? [y/N]"):
+                raise SatchelError(f"The share was not added: it is signed by key {key.key_id_hex}, which you do not "
+                                   "trust. Compare its fingerprint with the one the trainer reads aloud, then add the "
+                                   "line again and answer yes.")
+            store.add_manual(key, args.name or "")
+        _followed, new = add_repository(vault, str(line.url), client_key=line.client_key_b64,
+                                        signer=key.key_id_hex)
+    out("Now following the trainer's share; 'satchel sync' fetches its packs over Tor (with the tor Satchel starts "
+        "itself) whenever the trainer is sharing." if new else "Already following that share; its key was updated.")
     return 0
 
 
@@ -61,7 +105,8 @@ def cmd_repo_list(args: argparse.Namespace, home: Home) -> int:
     for r in repos:
         seen = (f"index version {r.index_version}, expires {_day(r.index_expires)}" if r.index_version
                 else "never reached")
-        out(f"{r.url}  ({seen}; last sync {_day(r.last_sync)})")
+        share = f"; a trainer's share signed by {r.signer}" if r.signer else ""
+        out(f"{r.url}  ({seen}; last sync {_day(r.last_sync)}{share})")
     return 0
 
 
@@ -94,8 +139,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--expires", type=positive_int, default=DEFAULT_EXPIRY_DAYS, metavar="DAYS",
                    help=f"days until the index expires (default {DEFAULT_EXPIRY_DAYS})")
     p.set_defaults(func=cmd_repo_publish)
-    p = rs.add_parser("add", help="follow a repository (http://<onion address>.onion/path/)")
-    p.add_argument("url", metavar="URL")
+    p = rs.add_parser("add", help="follow a repository (http://<onion address>.onion/path/) or a trainer's share "
+                                  "line (none given: asked for without echo)")
+    p.add_argument("url", metavar="URL_OR_SHARE_LINE", nargs="?")
+    p.add_argument("--yes", action="store_true", help="trust the share line's signing key without asking")
+    p.add_argument("--name", help="who the share line's signing key belongs to")
     p.set_defaults(func=cmd_repo_add)
     p = rs.add_parser("list", help="the repositories this library follows")
     p.add_argument("--json", action="store_true")

@@ -115,8 +115,10 @@ def cmd_sync(args: argparse.Namespace, home: Home) -> int:
             bridges += [b for b in pack_bridges(vault) if b not in bridges]
             if not bridges:
                 raise SyncError("No pack in the library carries bridge lines.")
+        # A trainer's share needs its client key handed to tor: only Satchel's own tor takes it.
+        own = socks is None and any(r.client_key for r in repos)
         connection = open_connection(home, socks=socks, tor_path=Path(args.tor) if args.tor else None,
-                                     bridges=bridges, progress=printer.tor)
+                                     own=own, bridges=bridges, progress=printer.tor)
         end_progress()
         try:
             report = sync_all(vault, connection, repos, printer)

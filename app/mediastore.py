@@ -21,7 +21,6 @@ No Qt; the only I/O is the vault's database.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import io
 import zipfile
@@ -30,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.seekable import RandomAccessReader
+from app.seekable import PiecedReader
 from app.vault import ReadConnection, Vault
 
 ROW_BYTES = 4 * 1024 * 1024  # rows of kept bytes and of blobs (a picture decrypts in a row or two)
@@ -166,14 +165,13 @@ def drop_unused_blobs(conn: Any) -> None:
     conn.execute("DELETE FROM media_blobs WHERE sha256 NOT IN (SELECT sha256 FROM media)")
 
 
-class KeptPackReader(RandomAccessReader):
+class KeptPackReader(PiecedReader):
     """A seekable, read-only file over a pack's signed bytes as the vault keeps them:
     rows of bytes, and rows naming a media blob. With `source` (a Vault.reader()
     connection) it reads through that second connection instead of the vault's own, so
     a trainer's share can serve packs while the app keeps using the vault."""
 
     def __init__(self, vault: Vault, pack_id: str, source: ReadConnection | None = None) -> None:
-        super().__init__()
         self._vault = vault
         self._source = source
         self._pieces: list[tuple[str, Any, int, int]] = []  # (table, key, seq, size)
@@ -184,13 +182,7 @@ class KeptPackReader(RandomAccessReader):
                 continue
             parts = self._fetchall("SELECT seq, length(data) FROM media_blobs WHERE sha256 = ? ORDER BY seq", (blob,))
             self._pieces.extend(("media_blobs", blob, part, part_size) for part, part_size in parts)
-        self._starts: list[int] = []
-        total = 0
-        for piece in self._pieces:
-            self._starts.append(total)
-            total += piece[3]
-        self._size = total
-        self._cache: tuple[int, bytes] | None = None
+        super().__init__(piece[3] for piece in self._pieces)
 
     def _fetchall(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         if self._source is not None:
@@ -198,9 +190,7 @@ class KeptPackReader(RandomAccessReader):
         with self._vault.lock:
             return list(self._vault.conn.execute(sql, params).fetchall())
 
-    def _piece(self, index: int) -> bytes:
-        if self._cache and self._cache[0] == index:
-            return self._cache[1]
+    def _load(self, index: int) -> bytes:
         table, key, seq, _ = self._pieces[index]
         column = "pack_id" if table == "pack_chunks" else "sha256"
         # The table and column names are fixed strings, never input.
@@ -210,26 +200,7 @@ class KeptPackReader(RandomAccessReader):
         else:
             with self._vault.lock:
                 row = self._vault.conn.execute(sql, params).fetchone()
-        data = bytes(row[0]) if row else b""
-        self._cache = (index, data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        if self._pos >= self._size:
-            return 0
-        index = bisect.bisect_right(self._starts, self._pos) - 1
-        data = self._piece(index)
-        offset = self._pos - self._starts[index]
-        n = min(len(buffer), len(data) - offset)
-        if n <= 0:
-            return 0
-        buffer[:n] = data[offset:offset + n]
-        self._pos += n
-        return n
-
-    @property
-    def size(self) -> int:
-        return self._size
+        return bytes(row[0]) if row else b""
 
 
 def kept_pack_reader(vault: Vault, pack_id: str) -> io.BufferedReader:

@@ -14,7 +14,6 @@ rows through a second, read-only vault connection (the import holds the main one
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import io
 import time
@@ -22,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.seekable import RandomAccessReader
+from app.seekable import PiecedReader
 from app.vault import ReadConnection, Vault
 from sync.repository import IndexEntry
 
@@ -156,45 +155,21 @@ def held_bytes(vault: Vault, repository: str, sha256_hex: str) -> int:
     return int(row[0])
 
 
-class DownloadReader(RandomAccessReader):
+class DownloadReader(PiecedReader):
     """A seekable file over a complete download's rows, through a read-only connection."""
 
     def __init__(self, reader: ReadConnection, download_id: int) -> None:
-        super().__init__()
         self._reader = reader
         self._id = download_id
         rows = reader.fetchall("SELECT seq, length(data) FROM download_chunks WHERE download_id = ? ORDER BY seq",
                                (download_id,))
         self._seqs = [int(r[0]) for r in rows]
-        self._starts: list[int] = []
-        total = 0
-        for _, length in rows:
-            self._starts.append(total)
-            total += int(length)
-        self._size = total
-        self._cache: tuple[int, bytes] | None = None
+        super().__init__(int(r[1]) for r in rows)
 
-    def _row(self, index: int) -> bytes:
-        if self._cache is not None and self._cache[0] == index:
-            return self._cache[1]
+    def _load(self, index: int) -> bytes:
         row = self._reader.fetchone("SELECT data FROM download_chunks WHERE download_id = ? AND seq = ?",
                                     (self._id, self._seqs[index]))
-        data = bytes(row[0]) if row else b""
-        self._cache = (index, data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        if self._pos >= self._size:
-            return 0
-        index = bisect.bisect_right(self._starts, self._pos) - 1
-        data = self._row(index)
-        offset = self._pos - self._starts[index]
-        n = min(len(buffer), len(data) - offset)
-        if n <= 0:
-            return 0
-        buffer[:n] = data[offset:offset + n]
-        self._pos += n
-        return n
+        return bytes(row[0]) if row else b""
 
 
 def open_reader(reader: ReadConnection, d: Download) -> io.BufferedReader:

@@ -86,6 +86,7 @@ class _Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     write: bool = False  # a learner's small change: made while the vault closes on lock
     raw: Callable[[OpContext], Any] | None = None  # the op's own function, for take_writes
+    succeeded: threading.Event = field(default_factory=threading.Event)  # its function returned
 
 
 class DbWorker:
@@ -277,6 +278,7 @@ class Op:
         try:
             value = self._fn(ctx)
             ok = True
+            self._job.succeeded.set()
         except BaseException as exc:
             value, ok = exc, False
         if self._stale():

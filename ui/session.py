@@ -7,7 +7,9 @@ whatever the worker is doing (app.vault.Vault.lock_now): the key is zeroed befor
 returns, a running statement is interrupted, the job's next vault call raises
 VaultClosed, queued reads are dropped and results never reach a widget. Queued writes
 and the final ones (a note being typed) are made while the connection closes, on a
-thread of its own, never on the GUI thread. A panic drops everything and waits for
+thread of its own, never on the GUI thread. A write the lock interrupted mid-way (a
+setting changed a moment before Ctrl+L) is made again there, before the queued ones:
+every write is a "set to this value", so making it twice is harmless. A panic drops everything and waits for
 nothing: the wipe has already destroyed the key.
 """
 
@@ -46,12 +48,26 @@ class Session:
         vault = self.vault
         self.token.end()
         queued = [] if panic else self.runner.worker.take_writes(self.token)
-        self.runner.worker.drop(self.token)
+        running = self.runner.worker.drop(self.token, keep_writes=not panic)
         if panic:
             vault.lock_now(reason="The vault was wiped.", checkpoint=False)
             return
         writes = [_final(fn) for fn in queued] + list(final_writes or [])
+        if running is not None and running.write and running.raw is not None:
+            writes.insert(0, _again_unless_made(running.raw, running.succeeded))
         vault.lock_now(final_writes=writes)
+
+
+def _again_unless_made(fn: Callable[[OpContext], Any], made: threading.Event) -> Callable[[Any], None]:
+    """The write that was running when the lock came: the closing thread runs it once the
+    job has let go of the connection, unless it had already been made by then."""
+    final = _final(fn)
+
+    def run(vault: Any) -> None:
+        if not made.is_set():
+            final(vault)
+
+    return run
 
 
 def _final(fn: Callable[[OpContext], Any]) -> Callable[[Any], None]:

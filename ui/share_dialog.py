@@ -472,6 +472,12 @@ class ShareDialog(QDialog):
             text = tr("Until you stop it or quit Satchel.")
         if status.persistent:
             text += " " + tr("Persistent: the same line works next time, until you revoke it.")
+        # Locking stops the share at once (its keys leave memory); a trainer in a workshop
+        # should know the idle lock will do that too, and where to lengthen it.
+        prefs = getattr(self.session, "prefs", None)
+        minutes = max(1, int(getattr(prefs, "autolock_s", 300)) // 60)
+        text += " " + tr("Locking Satchel stops the share; it locks itself after {minutes} minute(s) without "
+                         "use (see Settings).", minutes=minutes)
         self.until_label.setText(text)
         self.revoke_button.setVisible(bool(status.persistent))
         self.state.setText(tr("Sharing is on"))

@@ -176,3 +176,31 @@ def test_changes_queued_behind_slow_work_survive_a_lock(
     wait_idle(qtbot, w)
     assert vault_setting(home_path, "ui.autolock_seconds") == 900
     assert vault_setting(home_path, "ui.reader_zoom") == reader_zoom + 10
+
+
+def test_a_write_running_when_the_vault_locks_is_made_while_it_closes(
+    make_window: Any, home_path: Path, qtbot: Any
+) -> None:
+    """Ctrl+L a moment after a change: the write the lock interrupts is made again by the
+    closing thread, not lost (it was, whenever the lock landed inside it)."""
+    import threading
+
+    w = make_window(home_path)
+    unlock(qtbot, w)
+    started, go = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow_write(c: Any) -> None:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:        # the worker's run: the lock lands in the middle of it
+            started.set()
+            go.wait(10)
+        c.vault.set_setting("ui.panic_confirm", True)
+
+    w.session.write(slow_write).run()
+    assert started.wait(10)
+    w.lock()
+    go.set()
+    wait_idle(qtbot, w)
+    assert vault_setting(home_path, "ui.panic_confirm") is True
+    assert calls == ["satchel-db", "satchel-close"]

@@ -127,7 +127,8 @@ def test_start_shows_the_line_qr_and_counts_then_stop(
     assert dialog.busy() and dialog.cancel_button.isEnabled() and not dialog.start_button.isEnabled()
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=180_000)
     assert dialog.state.text() == "Sharing is on"
-    assert dialog.until_label.text() == "Until you stop it or quit Satchel."
+    assert dialog.until_label.text() == ("Until you stop it or quit Satchel. Locking Satchel stops the share; it "
+                                         "locks itself after 5 minute(s) without use (see Settings).")
     line = dialog.line.text()
     assert parse_share_line(line).signer == trainer.key.public
     assert trainer.key.public.fingerprint() in dialog.fingerprint.text()

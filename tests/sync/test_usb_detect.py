@@ -95,28 +95,34 @@ def test_watcher_survives_a_failing_probe_and_callback() -> None:
 
 @pytest.mark.fat32
 def test_a_real_fat32_mount_is_noticed_while_running(fat_stick, trainer_vault, packs_in) -> None:
-    inserted, removed = threading.Event(), threading.Event()
-    target: dict[str, Path] = {}
+    # The watcher may report the stick before fat_stick() returns its path: keep every
+    # report, then look for the path in them.
+    inserted: list[Path] = []
+    removed: list[Path] = []
+    changed = threading.Condition()
 
     def on_change(ins: list[Stick], rem: list[Stick]) -> None:
-        if any(s.path == target.get("path") for s in ins):
-            inserted.set()
-        if any(s.path == target.get("path") for s in rem):
-            removed.set()
+        with changed:
+            inserted.extend(s.path for s in ins)
+            removed.extend(s.path for s in rem)
+            changed.notify_all()
+
+    def reported(paths: list[Path], path: Path) -> bool:
+        with changed:
+            return changed.wait_for(lambda: path in paths, timeout=10)
 
     watcher = StickWatcher(on_change, interval=0.05)
     watcher.start()
     try:
         stick = fat_stick()
-        target["path"] = stick.path
-        assert inserted.wait(10)
+        assert reported(inserted, stick.path)
         assert any(s.path == stick.path and s.fstype == "fuse.fusefat" for s in usb.list_sticks())
         assert usb.probe(stick.path).empty
         packs_in(trainer_vault, ("org.example.a", 1, 0))
         export_to_stick(trainer_vault, stick.path)
         assert usb.probe(stick.path).folder == stick.path / "DATA"
         stick.unmount()
-        assert removed.wait(10)
+        assert reported(removed, stick.path)
     finally:
         watcher.stop()
     assert not any(s.path == stick.path for s in usb.list_sticks())

@@ -49,7 +49,10 @@ class TorLikePeer:
             except OSError:
                 return
             with conn:
-                self._one(conn)
+                try:
+                    self._one(conn)
+                except (ConnectionError, OSError, ValueError):
+                    pass  # the client hung up after a refusal: what Tor sees too
 
     def _one(self, conn: socket.socket) -> None:
         _ver, n = _read(conn, 2)

@@ -72,7 +72,8 @@ def test_tor_killed_mid_download_leaves_a_resumable_download(tor_env: TorEnv, tm
     outcome: list[object] = []
     t = threading.Thread(target=lambda: outcome.append(_run(vault, tor)))
     t.start()
-    wait_for(lambda: rule.sent.get(name, 0) >= size // 2, what="half of the pack")
+    # Seconds on a quiet machine; minutes when the private network shares two busy cores.
+    wait_for(lambda: rule.sent.get(name, 0) >= size // 2, timeout=400, what="half of the pack")
     assert tor.process is not None
     os.kill(tor.process.pid, signal.SIGKILL)
     t.join(90)

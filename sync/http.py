@@ -10,9 +10,6 @@ Guarantees (DESIGN.md: no connection except through Tor; every network reply hos
 - Deadlines on everything: the SOCKS handshake (which includes reaching the onion
   service), the reply's headers, a stall (no byte at all), and a minimum throughput
   averaged over a window; Cancel is noticed within half a second.
-- An onion service that was found but did not answer (introduction or rendezvous failed:
-  Tor may hold a stale descriptor of a share that restarted) gets exactly one more try
-  after a short pause; then one sentence.
 - Caps on everything: status line and headers (count and bytes); a body is read up to
   its Content-Length and never past the size the caller allows (the index's statement
   for a pack, a fixed cap for the index); Content-Length is required and must agree with
@@ -51,7 +48,6 @@ MAX_STATUS_LINE = 1024
 MAX_HEADER_BYTES = 32 * 1024
 MAX_HEADERS = 100
 POLL = 0.5   # how often a blocked read looks at Cancel
-RETRY_PAUSE = 3.0  # before the one more try at an onion service that did not answer
 RECEIVE_BUFFER = 256 * 1024
 _TOKEN_RE = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _STATUS_RE = re.compile(rb"^HTTP/1\.([01]) ([0-9]{3})(?: [\x20-\x7e\t]*)?$")
@@ -308,15 +304,6 @@ def _parse_head(head: bytes) -> tuple[int, bool, dict[str, str]]:
     return status, keep_alive, headers
 
 
-class _Unanswered(Exception):
-    """The onion service was found but did not answer (its introduction or rendezvous
-    failed): worth one more try."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 class OnionClient:
     """GET files of one repository over Tor, on one persistent connection at a time."""
 
@@ -337,24 +324,6 @@ class OnionClient:
         from python_socks.sync import Proxy
 
         proxy = Proxy(ProxyType.SOCKS5, self.socks.host, self.socks.port, *self._credentials, rdns=True)
-        try:
-            sock = self._handshake(proxy)
-        except _Unanswered:
-            # Tor's copy of the service's descriptor may name introduction points that are
-            # gone (a trainer's share stopped and started again): having failed them, Tor
-            # fetches a fresh descriptor, so one more try, after a pause, often succeeds.
-            if self.cancel is not None and self.cancel.wait(RETRY_PAUSE):
-                raise TransferCancelled("The download was cancelled; what arrived is kept for next time.") from None
-            if self.cancel is None:
-                time.sleep(RETRY_PAUSE)
-            try:
-                sock = self._handshake(proxy)
-            except _Unanswered as again:
-                raise again.error from None
-        self.traffic.add(connections=1)
-        return _Connection(sock, self.deadlines, self.cancel, self.traffic)
-
-    def _handshake(self, proxy: Any) -> socket.socket:
         result: dict[str, Any] = {}
         done = threading.Event()
 
@@ -377,12 +346,9 @@ class OnionClient:
                     result["sock"].close()
                 raise TransferCancelled("The download was cancelled; what arrived is kept for next time.")
         if "error" in result:
-            error = _socks_error(result["error"], self.socks)
-            if str(error) == _UNREACHABLE:
-                raise _Unanswered(error)
-            raise error from None
-        sock: socket.socket = result["sock"]
-        return sock
+            raise _socks_error(result["error"], self.socks) from None
+        self.traffic.add(connections=1)
+        return _Connection(result["sock"], self.deadlines, self.cancel, self.traffic)
 
     def fetch(self, name: str, *, start: int = 0, end: int | None = None, size: int | None = None,
               cap: int | None = None) -> Response:

@@ -353,6 +353,10 @@ def test_a_persistent_share_stopped_mid_download_resumes_when_it_starts_again(
     second = sharing.start((BIG,), persistent=True)
     assert sharing.line == line                                           # the same address and key
     report = learner.sync()
+    if not report.ok and "did not answer" in error(report):
+        # The learner's tor may still hold the descriptor from before the restart; having
+        # failed its introduction points it fetches the new one: the learner syncs again.
+        report = learner.sync()
     assert report.ok, error(report)
     assert installed(learner.home) == {BIG: 1}
     assert second.server is not None and second.server.sent <= film.stat().st_size - held + 10_000
